@@ -1,0 +1,74 @@
+# One entry point for people and CI. `make run` to chat, `make test` to check everything.
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONPATH := $(CURDIR)
+export ACTION_PORT ?= 5055
+export RASA_PORT ?= 5005
+export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SPACY_MODEL := models/spacy/advisor_en
+MODEL := models/advisor.tar.gz
+NLU_MIN_F1 ?= 0.95
+TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+
+.PHONY: install spacy train validate test test-stories test-nlu pytest run shell actions lint format clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt
+	@PY=$$(scripts/find_python310.sh) || exit 1; \
+	  [ -x $(BIN)/python ] || $$PY -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==24.0
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+spacy: $(SPACY_MODEL)/meta.json
+
+$(SPACY_MODEL)/meta.json: $(STAMP) scripts/build_spacy.py actions/roles.yml actions/knowledge.py
+	$(BIN)/python scripts/build_spacy.py $(SPACY_MODEL)
+
+train: $(MODEL)
+
+$(MODEL): $(STAMP) $(SPACY_MODEL)/meta.json $(TRAINING_FILES)
+	$(BIN)/rasa train --fixed-model-name advisor --out models --force
+	touch $@
+
+validate: $(STAMP) $(SPACY_MODEL)/meta.json
+	$(BIN)/rasa data validate --fail-on-warnings
+
+test-stories: $(MODEL)
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
+	  --fail-on-prediction-errors --out results/core
+
+test-nlu: $(MODEL)
+	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu
+	$(BIN)/python scripts/check_nlu.py results/nlu/intent_report.json --min-f1 $(NLU_MIN_F1)
+
+pytest: $(MODEL)
+	$(BIN)/pytest
+
+test: validate test-stories test-nlu pytest
+
+actions: $(STAMP)
+	$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT)
+
+run: $(MODEL)
+	scripts/run.sh server
+
+shell: $(MODEL)
+	scripts/run.sh shell
+
+lint: $(STAMP)
+	$(BIN)/ruff check actions channels scripts tests
+	$(BIN)/black --check actions channels scripts tests
+
+format: $(STAMP)
+	$(BIN)/black actions channels scripts tests
+	$(BIN)/ruff check --fix actions channels scripts tests
+
+clean:
+	rm -rf results .pytest_cache models/*.tar.gz $(SPACY_MODEL)

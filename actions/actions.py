@@ -1,0 +1,255 @@
+"""Custom actions: thin wrappers that read the tracker, ask `advice`, and reply.
+
+Each action has one job. The reasoning lives in `advice.py`, the facts in
+`certifications.yml`, the wording in `wording.yml`, the channel formatting in
+`render.py`.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from typing import Any, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import advice
+from actions import knowledge as kb
+from actions.render import Reply, render
+
+def _intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _entity_values(tracker: Tracker, entity: str) -> list[str]:
+    return [
+        str(item.get("value"))
+        for item in tracker.latest_message.get("entities") or []
+        if item.get("entity") == entity and item.get("value")
+    ]
+
+
+def _named_certification(tracker: Tracker) -> Optional[str]:
+    for value in _entity_values(tracker, "certification"):
+        code = kb.certification_code(value)
+        if code:
+            return code
+    return None
+
+
+def _job_context(tracker: Tracker) -> tuple[Optional[str], Optional[kb.RoleGroup], Optional[str]]:
+    role = tracker.get_slot("job_role")
+    return role, kb.find_group(role), tracker.get_slot("job_text")
+
+
+class AdvisorAction(Action, abc.ABC):
+    """Base for the advisor's actions: sends a `Reply` in the channel's style."""
+
+    @staticmethod
+    def send(dispatcher: CollectingDispatcher, tracker: Tracker, reply: Reply) -> None:
+        """Render the reply for the tracker's channel and send it."""
+        channel = tracker.get_latest_input_channel()
+        dispatcher.utter_message(text=render(reply, channel), buttons=reply.buttons or None)
+
+
+class ActionAssessJob(AdvisorAction):
+    """Reads a job description: recommends, or flags that it must ask first."""
+
+    def name(self) -> str:
+        return "action_assess_job"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        roles = _entity_values(tracker, "role")
+        text = tracker.latest_message.get("text")
+        found = advice.assess(_intent(tracker), roles)
+        events: list[EventType] = [
+            SlotSet("job_role", found.role),
+            SlotSet("role_group", found.group.name if found.group else None),
+            SlotSet("job_text", text),
+            SlotSet("ai_involvement", None),
+            SlotSet("recommended_certification", found.code),
+            SlotSet("certification_in_focus", found.code),
+            SlotSet("needs_clarification", found.code is None),
+        ]
+        if found.code:
+            self.send(dispatcher, tracker,
+                      advice.recommendation(found.code, found.role, found.group, text))
+        return events
+
+
+class ActionAskAiInvolvement(AdvisorAction):
+    """Asks the clarifying question of the form, tailored to the role."""
+
+    def name(self) -> str:
+        return "action_ask_ai_involvement"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        role, group, _ = _job_context(tracker)
+        if _asked_already(tracker):
+            reply = Reply(buttons=advice.clarify_buttons()).add(advice.say("clarify", "reask"))
+        else:
+            reply = advice.clarifying_question(group, role)
+        self.send(dispatcher, tracker, reply)
+        return []
+
+
+def _asked_already(tracker: Tracker) -> bool:
+    """True when the question was asked since the job was last described."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "action":
+            continue
+        if event.get("name") == "action_assess_job":
+            return False
+        if event.get("name") == "action_ask_ai_involvement":
+            return True
+    return False
+
+
+_BUILD_WORDS = re.compile(
+    r"\b(build|building|builds|code|coding|develop|developing|implement|implementing|"
+    r"hands-on|hands on|technical|engineer|engineering|program|programming|train|"
+    r"training|models?|caip)\b"
+)
+_LEAD_WORDS = re.compile(
+    r"\b(lead|leading|manage|managing|management|govern|governing|governance|oversee|"
+    r"overseeing|oversight|strategy|strategic|policy|policies|roi|budget|caim)\b"
+)
+
+
+def read_answer(intent: Optional[str], text: Optional[str]) -> Optional[str]:
+    """Turn an answer to the clarifying question into "build", "lead" or None."""
+    if intent == advice.BUILDER_INTENT:
+        return "build"
+    if intent == advice.LEADER_INTENT:
+        return "lead"
+    low = (text or "").lower()
+    build, lead = bool(_BUILD_WORDS.search(low)), bool(_LEAD_WORDS.search(low))
+    if build != lead:
+        return "build" if build else "lead"
+    return None
+
+
+class ValidateClarifyForm(FormValidationAction):
+    """Accepts "build" or "lead" from buttons, intents or free text."""
+
+    def name(self) -> str:
+        return "validate_clarify_form"
+
+    async def validate_ai_involvement(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        if slot_value in advice.ANSWER_TO_CODE:
+            return {"ai_involvement": slot_value}
+        answer = read_answer(_intent(tracker), str(slot_value or ""))
+        return {"ai_involvement": answer}
+
+
+class ActionRecommend(AdvisorAction):
+    """Recommends after the clarifying question has been answered."""
+
+    def name(self) -> str:
+        return "action_recommend"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        answer = tracker.get_slot("ai_involvement")
+        code = advice.ANSWER_TO_CODE.get(answer or "")
+        if code is None:
+            self.send(dispatcher, tracker, advice.fallback())
+            return []
+        role, group, text = _job_context(tracker)
+        self.send(dispatcher, tracker, advice.recommendation(code, role, group, text, answer))
+        return [
+            SlotSet("recommended_certification", code),
+            SlotSet("certification_in_focus", code),
+            SlotSet("needs_clarification", False),
+        ]
+
+
+class ActionExplain(AdvisorAction):
+    """Answers "why?" about the recommendation."""
+
+    def name(self) -> str:
+        return "action_explain"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        role, group, text = _job_context(tracker)
+        reply = advice.explanation(tracker.get_slot("recommended_certification"), role,
+                                   group, text, tracker.get_slot("ai_involvement"))
+        self.send(dispatcher, tracker, reply)
+        return []
+
+
+class ActionOtherCertification(AdvisorAction):
+    """Answers "what about the other one?"."""
+
+    def name(self) -> str:
+        return "action_other_certification"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        current = tracker.get_slot("recommended_certification")
+        named = _named_certification(tracker)
+        # "what about CAIM?" names the one wanted: describe it as "the other".
+        basis = kb.other(named) if named else current
+        self.send(dispatcher, tracker, advice.other_certification(basis))
+        return []
+
+
+class ActionCompare(AdvisorAction):
+    """Shows CAIP and CAIM side by side."""
+
+    def name(self) -> str:
+        return "action_compare"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        self.send(dispatcher, tracker, advice.comparison())
+        return []
+
+
+class ActionAnswerQuestion(AdvisorAction):
+    """Answers a question about the facts, for the certification asked about."""
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent = _intent(tracker) or ""
+        topic = intent.removeprefix("ask_").removeprefix("human_")
+        named = _named_certification(tracker)
+        code = named or tracker.get_slot("certification_in_focus")
+        reply = advice.fact_answer(topic, code, tracker.latest_message.get("text"))
+        self.send(dispatcher, tracker, reply)
+        return [SlotSet("certification_in_focus", named)] if named else []
+
+
+class ActionFallback(AdvisorAction):
+    """Says what the bot can do when it did not understand."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        self.send(dispatcher, tracker, advice.fallback())
+        return []

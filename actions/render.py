@@ -1,0 +1,105 @@
+"""One message structure, rendered for each channel.
+
+Actions build a `Reply` (paragraphs, bullet lists, a table, buttons); `render`
+turns it into Markdown for the web widget, mrkdwn for Slack, or plain text for
+the REST channel and `rasa shell`. Text inside a reply comes from the knowledge
+files and recognised vocabulary, never raw user input; it is still escaped for
+the channel so nothing can turn into markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+MARKDOWN_CHANNELS = {"socketio"}
+SLACK_CHANNELS = {"slack"}
+
+
+@dataclass(frozen=True)
+class Bullets:
+    """A titled bullet list."""
+
+    title: str
+    items: list[str]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A comparison table: a header row and body rows of equal width."""
+
+    headers: list[str]
+    rows: list[list[str]]
+
+
+Block = Union[str, Bullets, Table]
+
+
+@dataclass
+class Reply:
+    """What the bot says in one message, independent of the channel.
+
+    Strings may mark emphasis with **double stars**; each renderer maps it.
+    """
+
+    blocks: list[Block] = field(default_factory=list)
+    buttons: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, *blocks: Block) -> "Reply":
+        """Append blocks, skipping empty ones, and return self."""
+        self.blocks.extend(block for block in blocks if block)
+        return self
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def _inline(text: str, style: str) -> str:
+    if style == "markdown":
+        return html.escape(text, quote=False)
+    if style == "slack":
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return _BOLD.sub(r"*\1*", escaped)
+    return _BOLD.sub(r"\1", text)
+
+
+def _table(table: Table, style: str) -> str:
+    if style == "markdown":
+        head = "| " + " | ".join(table.headers) + " |"
+        rule = "|" + "|".join("---" for _ in table.headers) + "|"
+        body = ["| " + " | ".join(row) + " |" for row in table.rows]
+        return _inline("\n".join([head, rule, *body]), style)
+    lines = []
+    for row in table.rows:
+        label, *cells = row
+        lines.append(f"**{label}**" if style == "slack" else f"{label}:")
+        for header, cell in zip(table.headers[1:], cells):
+            lines.append(f"  • {header}: {cell}" if style == "slack" else f"  - {header}: {cell}")
+    return _inline("\n".join(lines), style)
+
+
+def _block(block: Block, style: str) -> str:
+    if isinstance(block, Table):
+        return _table(block, style)
+    if isinstance(block, Bullets):
+        mark = "•" if style == "slack" else "-"
+        lines = [block.title] + [f"{mark} {item}" for item in block.items]
+        return _inline("\n".join(lines), style)
+    return _inline(block, style)
+
+
+def style_for(channel: Optional[str]) -> str:
+    """Pick the text style for an input channel name."""
+    if channel in MARKDOWN_CHANNELS:
+        return "markdown"
+    if channel in SLACK_CHANNELS:
+        return "slack"
+    return "plain"
+
+
+def render(reply: Reply, channel: Optional[str] = None) -> str:
+    """Render a reply's text for the given input channel."""
+    style = style_for(channel)
+    return "\n\n".join(_block(block, style) for block in reply.blocks)

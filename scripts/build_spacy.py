@@ -1,0 +1,65 @@
+"""Build the project's own spaCy pipeline: blank English, lookup lemmatizer, entity ruler.
+
+Nothing is downloaded: the lemma tables come from the installed
+spacy-lookups-data package, the entity patterns from the project's own data
+(actions/roles.yml for job roles, the two certification names). The pipeline is
+written to models/spacy/advisor_en and loaded by Rasa's SpacyNLP by path.
+
+Usage: python scripts/build_spacy.py [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import spacy
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from actions import knowledge  # noqa: E402
+
+DEFAULT_OUTPUT = ROOT / "models" / "spacy" / "advisor_en"
+CERTIFICATION_PHRASES = {
+    "CAIP": ["caip", "certified artificial intelligence professional"],
+    "CAIM": ["caim", "certified artificial intelligence manager"],
+}
+
+
+def _token_patterns(nlp: spacy.language.Language, phrase: str) -> list[list[dict]]:
+    """Match a phrase by its lower-case words and by its lemmas (plurals)."""
+    doc = nlp(phrase.lower())
+    by_lower = [{"LOWER": token.lower_} for token in doc]
+    by_lemma = [{"LEMMA": token.lemma_} for token in doc]
+    return [by_lower] if by_lower == by_lemma else [by_lower, by_lemma]
+
+
+def build(output: Path = DEFAULT_OUTPUT) -> Path:
+    """Build the pipeline and write it to `output`; return the path."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()  # loads the lemma lookup table from spacy-lookups-data
+    patterns = []
+    for group, phrases in knowledge.role_phrases().items():
+        for phrase in phrases:
+            for tokens in _token_patterns(nlp, phrase):
+                patterns.append({"label": "role", "pattern": tokens, "id": group})
+    for code, phrases in CERTIFICATION_PHRASES.items():
+        for phrase in phrases:
+            for tokens in _token_patterns(nlp, phrase):
+                patterns.append({"label": "certification", "pattern": tokens, "id": code})
+    ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
+    ruler.add_patterns(patterns)
+    nlp.meta["name"] = "advisor_en"
+    nlp.meta["version"] = "1.0.0"
+    nlp.meta["description"] = "CAIP/CAIM advisor: tokens, lookup lemmas, role entities"
+    output.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(output)
+    return output
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT
+    path = build(target)
+    print(f"spaCy pipeline written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")

@@ -1,0 +1,106 @@
+"""Start and stop the real action server and Rasa server for end-to-end tests.
+
+Servers listen on 127.0.0.1 on free ports, log to tests/artifacts/, and are
+stopped by PID when the test session ends.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+MODEL = ROOT / "models" / "advisor.tar.gz"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+READY_TIMEOUT = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
+               PYTHONPATH=str(ROOT), **extra)
+    return env
+
+
+def _wait(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early; see {log}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not ready after {timeout}s; see {log}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def start(cmd: list[str], name: str, ready_url: str, env: dict[str, str],
+          timeout: float = READY_TIMEOUT) -> subprocess.Popen:
+    """Start one server and wait until `ready_url` answers 200."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = ARTIFACTS / f"{name}.log"
+    with open(log, "wb") as handle:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=handle,
+                                stderr=subprocess.STDOUT)
+    try:
+        _wait(ready_url, proc, log, timeout)
+    except Exception:
+        _stop(proc)
+        raise
+    return proc
+
+
+@contextmanager
+def action_server(port: Optional[int] = None) -> Iterator[str]:
+    """Run `rasa run actions`; yield its webhook URL."""
+    port = port or free_port()
+    proc = start([str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+                  "--port", str(port)], f"actions-{port}",
+                 f"http://127.0.0.1:{port}/health", _env())
+    try:
+        yield f"http://127.0.0.1:{port}/webhook"
+    finally:
+        _stop(proc)
+
+
+@contextmanager
+def rasa_server(action_url: str, port: Optional[int] = None,
+                credentials: str = "credentials.yml", **env: str) -> Iterator[str]:
+    """Run `rasa run` with the REST channel and the HTTP API on localhost."""
+    port = port or free_port()
+    cmd = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+           "--credentials", credentials, "--enable-api", "--interface", "127.0.0.1",
+           "--port", str(port)]
+    proc = start(cmd, f"rasa-{port}", f"http://127.0.0.1:{port}/status",
+                 _env(ACTION_SERVER_URL=action_url, **env))
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop(proc)
