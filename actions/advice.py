@@ -148,18 +148,14 @@ def clarifying_question(group: Optional[kb.RoleGroup], role: Optional[str]) -> R
     if group and group.leans == "both" and group.dual:
         text = kb.dual_audience(group.dual)["question"].strip()
     elif group and group.name == "unrelated":
-        text = say("clarify", "open", label_cap=_capitalise(role or group.label),
+        text = say("clarify", "open", role=role or group.label,
                    question=say("clarify", "unrelated_question"))
     elif group:
-        text = say("clarify", "open", label_cap=_capitalise(role or group.label),
+        text = say("clarify", "open", role=group.label,
                    question=say("clarify", "open_question"))
     else:
         text = say("clarify", "generic", question=say("clarify", "open_question"))
     return Reply(buttons=clarify_buttons()).add(text)
-
-
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def clarify_buttons() -> list[dict[str, str]]:

@@ -166,10 +166,16 @@ _ACRONYMS = {"ai", "ml", "it", "nlp", "cv", "bi", "hr", "vp", "ceo", "cto", "cio
 
 
 def display_role(role: Optional[str]) -> Optional[str]:
-    """Return a recognised role as the user would write it ("it manager" -> "IT manager")."""
+    """Return a recognised role in its listed, singular form, acronyms restored.
+
+    "data scientists" -> "data scientist", "it manager" -> "IT manager".
+    """
     if not role:
         return None
-    words = normalise(role).split()
+    key = normalise(role)
+    if key not in role_groups() and re.sub(r"s$", "", key) in role_groups():
+        key = re.sub(r"s$", "", key)
+    words = key.split()
     return " ".join(word.upper() if word in _ACRONYMS else word for word in words)
 
 

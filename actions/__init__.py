@@ -1,0 +1,1 @@
+"""Custom actions and the knowledge behind them, served by `rasa run actions`."""
