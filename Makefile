@@ -45,7 +45,7 @@ test-stories: $(MODEL)
 	  --fail-on-prediction-errors --out results/core
 
 test-nlu: $(MODEL)
-	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu
+	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu --no-plot
 	$(BIN)/python scripts/check_nlu.py results/nlu/intent_report.json --min-f1 $(NLU_MIN_F1)
 
 pytest: $(MODEL)

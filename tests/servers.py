@@ -1,4 +1,4 @@
-"""Start and stop the real action server and Rasa server for end-to-end tests.
+"""Start and stop the real action server, Rasa server and web page server for end-to-end tests.
 
 Servers listen on 127.0.0.1 on free ports, log to tests/artifacts/, and are
 stopped by PID when the test session ends.
@@ -83,7 +83,7 @@ def action_server(port: Optional[int] = None) -> Iterator[str]:
     port = port or free_port()
     proc = start([str(BIN / "rasa"), "run", "actions", "--actions", "actions",
                   "--port", str(port)], f"actions-{port}",
-                 f"http://127.0.0.1:{port}/health", _env())
+                 f"http://127.0.0.1:{port}/health", _env(SANIC_HOST="127.0.0.1"))
     try:
         yield f"http://127.0.0.1:{port}/webhook"
     finally:
@@ -92,14 +92,34 @@ def action_server(port: Optional[int] = None) -> Iterator[str]:
 
 @contextmanager
 def rasa_server(action_url: str, port: Optional[int] = None,
-                credentials: str = "credentials.yml", **env: str) -> Iterator[str]:
-    """Run `rasa run` with the REST channel and the HTTP API on localhost."""
+                credentials: str = "credentials.yml", cors: Optional[list[str]] = None,
+                **env: str) -> Iterator[str]:
+    """Run `rasa run` with the channels in `credentials` and the HTTP API on localhost.
+
+    `cors` lists the web origins (e.g. "http://127.0.0.1:8080") allowed to call the
+    server from a browser, as the chat widget's page does; none by default.
+    """
     port = port or free_port()
     cmd = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
            "--credentials", credentials, "--enable-api", "--interface", "127.0.0.1",
            "--port", str(port)]
+    if cors:  # one flag, all origins: a repeated --cors keeps only its last value
+        cmd += ["--cors", *cors]
     proc = start(cmd, f"rasa-{port}", f"http://127.0.0.1:{port}/status",
                  _env(ACTION_SERVER_URL=action_url, **env))
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop(proc)
+
+
+@contextmanager
+def web_server(rasa_url: str, port: Optional[int] = None) -> Iterator[str]:
+    """Run scripts/serve_web.py (the chat widget's page); yield the page's base URL."""
+    port = port or free_port()
+    proc = start([str(BIN / "python"), "scripts/serve_web.py", "--port", str(port),
+                  "--rasa-url", rasa_url], f"web-{port}", f"http://127.0.0.1:{port}/",
+                 _env(), timeout=30)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

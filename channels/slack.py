@@ -1,0 +1,540 @@
+"""Slack for the advisor, served at /webhooks/slack/webhook.
+
+Built on Rasa's SlackInput/SlackBot (same name "slack", same URL, same signature
+check and message clean-up), configured from the environment instead of
+credentials.yml, and with these user-visible promises:
+
+- SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET switch it on. Without them the Rasa
+  server still starts, logs one line that Slack is off, and the webhook answers
+  503 with a short JSON reason.
+- SLACK_API_URL (default https://slack.com/api/) is the Web API base URL, for
+  GovSlack (https://slack-gov.com/api/) or a local fake in tests.
+- A request with a missing or wrong X-Slack-Signature, or an
+  X-Slack-Request-Timestamp more than five minutes away, gets 401 and nothing
+  reaches the assistant.
+- Slack gets its 200 at once; the message is answered in a background task. An
+  event seen before (same event_id, e.g. a retry with X-Slack-Retry-Num, or the
+  same message delivered as both `message` and `app_mention`) is acknowledged
+  and not answered twice.
+- Messages from bots, including this one, are never answered.
+- Replies go to the same conversation, and into the thread when the user wrote
+  in one; one Rasa message is one Slack message, in mrkdwn, with at most five
+  buttons. A button click sends the button's value as the user's message.
+- SLACK_CHANNELS (optional, comma-separated channel IDs) limits which channels
+  the bot answers in without being mentioned; direct messages and mentions are
+  always answered. Unset: every channel the bot was added to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.slack import SlackBot, SlackInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from channels import guard
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+MAX_BUTTONS = 5  # what fits one actions block in a message; more are dropped
+MAX_SECTION_CHARS = 3000  # Slack's limit for a section block's text
+MAX_BUTTON_TITLE = 75  # Slack's limit for a button's text
+MAX_BUTTON_VALUE = 2000  # Slack's limit for a button's value
+API_TIMEOUT = 15  # seconds per Web API call
+APOLOGY = (
+    "Sorry, something went wrong on my side. "
+    "Please send your message again in a moment."
+)
+OFF_REASON = "Slack is not configured on this server."
+# Message subtypes that are still a person writing to the bot.
+USER_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+class SeenKeys:
+    """Keys (event ids, message ids) seen recently, in bounded memory.
+
+    Keeps at most `size` keys and forgets keys older than `ttl` seconds; Slack
+    retries within about five minutes, so an hour is ample.
+    """
+
+    def __init__(self, size: int = 4096, ttl: float = 3600.0) -> None:
+        self.size = size
+        self.ttl = ttl
+        self._keys: OrderedDict[str, float] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def _prune(self, now: float) -> None:
+        while self._keys and (
+            len(self._keys) > self.size
+            or next(iter(self._keys.values())) < now - self.ttl
+        ):
+            self._keys.popitem(last=False)
+
+    def add(self, *keys: str | None) -> bool:
+        """Remember the keys; False when any of them was seen already."""
+        now = time.monotonic()
+        self._prune(now)
+        keys_ = [key for key in keys if key]
+        if any(key in self._keys for key in keys_):
+            return False
+        for key in keys_:
+            self._keys[key] = now
+        self._prune(now)
+        return True
+
+
+def _mrkdwn_sections(text: str) -> list[dict[str, Any]]:
+    """Section blocks for `text`, split at paragraph breaks to fit Slack's limit."""
+    sections: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= MAX_SECTION_CHARS:
+            current = candidate
+            continue
+        if current:
+            sections.append(current)
+        while len(paragraph) > MAX_SECTION_CHARS:  # one paragraph over the limit
+            sections.append(paragraph[:MAX_SECTION_CHARS])
+            paragraph = paragraph[MAX_SECTION_CHARS:]
+        current = paragraph
+    if current:
+        sections.append(current)
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": part}}
+        for part in sections
+        if part.strip()
+    ]
+
+
+def button_blocks(text: str, buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The message's blocks: the text in mrkdwn, then up to five buttons."""
+    elements = []
+    for button in buttons:
+        title = str(button.get("title") or "").strip()
+        value = str(button.get("payload") or "")
+        if not title or not value or len(value) > MAX_BUTTON_VALUE:
+            logger.warning("Slack: skipping a button Slack can't show: %r", title)
+            continue
+        if len(elements) == MAX_BUTTONS:
+            logger.warning(
+                "Slack shows at most %d buttons; dropping %r and later ones",
+                MAX_BUTTONS,
+                title,
+            )
+            break
+        if len(title) > MAX_BUTTON_TITLE:
+            title = title[: MAX_BUTTON_TITLE - 1] + "…"
+        elements.append(
+            {
+                "type": "button",
+                "action_id": f"rasa_button_{len(elements)}",
+                "text": {"type": "plain_text", "text": title, "emoji": True},
+                "value": value,
+            }
+        )
+    blocks = _mrkdwn_sections(text)
+    if elements:
+        blocks.append({"type": "actions", "elements": elements})
+    return blocks
+
+
+class SlackOutput(SlackBot):
+    """Rasa's SlackBot, sending one Slack message per bot message.
+
+    Differences: the shared client talks to SLACK_API_URL; no legacy `as_user`;
+    text is not split into one Slack message per paragraph; buttons keep the text
+    in mrkdwn and are capped at five; Web API errors are logged, not raised.
+    """
+
+    def __init__(
+        self, client: AsyncWebClient, channel: str, thread_id: str | None = None
+    ) -> None:
+        self.slack_channel = channel
+        self.thread_id = thread_id
+        self.proxy = client.proxy
+        self.client = client
+
+    async def _post_message(self, channel: str, **kwargs: Any) -> None:
+        kwargs.pop("as_user", None)  # legacy, for classic apps only
+        kwargs.pop("type", None)  # not a chat.postMessage argument
+        if self.thread_id:
+            kwargs["thread_ts"] = self.thread_id
+        try:
+            await self.client.chat_postMessage(channel=channel, **kwargs)
+        except SlackApiError as error:
+            logger.error(
+                "Slack refused chat.postMessage to %s: %s",
+                channel,
+                error.response.get("error"),
+            )
+        except (SlackClientError, OSError, asyncio.TimeoutError) as error:
+            logger.error("Slack chat.postMessage to %s failed: %r", channel, error)
+
+    async def send_text_message(
+        self, recipient_id: str, text: str, **kwargs: Any
+    ) -> None:
+        text = text.strip()
+        if text:
+            await self._post_message(
+                channel=self.slack_channel or recipient_id, text=text, mrkdwn=True
+            )
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        await self._post_message(
+            channel=self.slack_channel or recipient_id,
+            text=text,
+            blocks=button_blocks(text, buttons),
+        )
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, "").strip()
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """`value` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+class SlackFromEnv(SlackInput):
+    """The Slack input channel, configured from the environment.
+
+    credentials.yml: `channels.slack.SlackFromEnv: {}`
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        return "slack"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        token, secret = _env("SLACK_BOT_TOKEN"), _env("SLACK_SIGNING_SECRET")
+        channels = {c.strip() for c in _env("SLACK_CHANNELS").split(",") if c.strip()}
+        return cls(
+            token,
+            secret,
+            api_url=_env("SLACK_API_URL") or DEFAULT_API_URL,
+            channels=channels,
+        )
+
+    def __init__(
+        self,
+        token: str,
+        signing_secret: str,
+        api_url: str = DEFAULT_API_URL,
+        channels: set[str] | None = None,
+        proxy: str | None = None,
+    ) -> None:
+        super().__init__(
+            slack_token=token,
+            proxy=proxy,
+            slack_signing_secret=signing_secret,
+            slack_retry_number_header="x-slack-retry-num",
+        )
+        self.api_url = api_url if api_url.endswith("/") else api_url + "/"
+        self.channels = channels or set()
+        self.bot_user_ids: set[str] = set()
+        self.seen = SeenKeys()
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", token),
+                ("SLACK_SIGNING_SECRET", signing_secret),
+            )
+            if not value
+        ]
+        self.enabled = not missing
+        if self.enabled:
+            self.client = AsyncWebClient(
+                token=token, base_url=self.api_url, proxy=proxy, timeout=API_TIMEOUT
+            )
+            logger.info(
+                "Slack is on: webhook /webhooks/slack/webhook, Web API %s", self.api_url
+            )
+        else:
+            self.client = None
+            logger.warning(
+                "Slack is off: %s not set, so /webhooks/slack/webhook "
+                "answers 503 (the other channels work).",
+                " and ".join(missing),
+            )
+
+    def _validate_credentials(self) -> None:
+        """Missing credentials switch Slack off instead of stopping the server."""
+
+    def get_output_channel(
+        self, channel: str | None = None, thread_id: str | None = None
+    ) -> SlackOutput:
+        return SlackOutput(self.client, channel or self.slack_channel, thread_id)
+
+    # -- start-up -----------------------------------------------------------
+
+    async def identify(self) -> None:
+        """Learn the bot's own user id (auth.test) and check the token."""
+        try:
+            identity = await self.client.auth_test()
+        except SlackApiError as error:
+            logger.error(
+                "Slack rejected SLACK_BOT_TOKEN (auth.test: %s); replies will fail.",
+                error.response.get("error"),
+            )
+            return
+        except (SlackClientError, OSError, asyncio.TimeoutError) as error:
+            logger.warning(
+                "Slack auth.test failed (%r); the bot's own messages are still "
+                "recognised by their bot_id.",
+                error,
+            )
+            return
+        if identity.get("user_id"):
+            self.bot_user_ids.add(identity["user_id"])
+        logger.info(
+            "Slack: connected as %s (user %s, team %s)",
+            identity.get("user"),
+            identity.get("user_id"),
+            identity.get("team"),
+        )
+
+    # -- events ---------------------------------------------------------------
+
+    def _is_own_or_bot(self, event: dict[str, Any], body: dict[str, Any]) -> bool:
+        bot_users = set(self.bot_user_ids)
+        for auth in _list(body.get("authorizations")):
+            if _dict(auth).get("is_bot") and isinstance(auth.get("user_id"), str):
+                bot_users.add(auth["user_id"])
+        return bool(
+            event.get("bot_id")
+            or event.get("bot_profile")
+            or event.get("subtype") == "bot_message"
+            or (isinstance(event.get("user"), str) and event["user"] in bot_users)
+        )
+
+    def _mentions_to_strip(self, body: dict[str, Any]) -> list[str]:
+        users = set(self.bot_user_ids)
+        for auth in _list(body.get("authorizations")):
+            if isinstance(auth, dict) and isinstance(auth.get("user_id"), str):
+                users.add(auth["user_id"])
+        users.update(u for u in _list(body.get("authed_users")) if isinstance(u, str))
+        return sorted(users)
+
+    def _wanted(self, event: dict[str, Any]) -> bool:
+        if event.get("type") == "app_mention" or event.get("channel_type") == "im":
+            return True
+        return not self.channels or event.get("channel") in self.channels
+
+    async def _handle_event(
+        self,
+        request: Request,
+        body: dict[str, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> HTTPResponse:
+        event = _dict(body.get("event"))
+        event_id = body.get("event_id")
+        retry = request.headers.get(self.retry_num_header)
+        channel, ts = event.get("channel"), event.get("ts")
+        if not self.seen.add(f"event:{event_id}" if event_id else None):
+            logger.info(
+                "Slack: event %s already taken (retry %s); not answering again",
+                event_id,
+                retry or "none",
+            )
+            return response.json({"ok": True, "duplicate": True})
+        if retry:
+            logger.info(
+                "Slack: retry #%s of event %s, not seen before; answering",
+                retry,
+                event_id,
+            )
+        if event.get("type") not in ("message", "app_mention"):
+            return response.json({"ok": True, "ignored": "event type"})
+        if self._is_own_or_bot(event, body):
+            return response.json({"ok": True, "ignored": "bot message"})
+        if (
+            event.get("subtype") not in USER_SUBTYPES
+            or not isinstance(event.get("user"), str)
+            or not isinstance(channel, str)
+            or not isinstance(event.get("text"), str)
+        ):
+            return response.json({"ok": True, "ignored": "not a user message"})
+        if not self._wanted(event):
+            return response.json({"ok": True, "ignored": "channel not enabled"})
+        # one message can arrive as `message` and as `app_mention`: answer it once
+        if not self.seen.add(f"message:{channel}:{ts}" if ts else None):
+            return response.json({"ok": True, "duplicate": True})
+
+        text = self._sanitize_user_message(event["text"], self._mentions_to_strip(body))
+        text = html.unescape(text)  # Slack escapes &, < and > in message text
+        metadata = {
+            "out_channel": channel,
+            "thread_id": event.get("thread_ts"),
+            "users": self._mentions_to_strip(body),
+            "event_id": event_id,
+            "ts": ts,
+        }
+        self._start(on_new_message, text, event["user"], metadata)
+        return response.json({"ok": True})
+
+    async def _handle_interaction(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        try:
+            payload = json.loads(request.form.get("payload") or "")
+        except (TypeError, ValueError):
+            return response.json(
+                {"error": "The `payload` field is not valid JSON."},
+                status=HTTPStatus.BAD_REQUEST,
+            )
+        if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+            return response.json({"ok": True, "ignored": "interaction type"})
+        actions = payload.get("actions")
+        action = _dict(actions[0]) if isinstance(actions, list) and actions else {}
+        user = _dict(payload.get("user")).get("id")
+        channel = _dict(payload.get("channel")).get("id") or _dict(
+            payload.get("container")
+        ).get("channel_id")
+        message = _dict(payload.get("message"))
+        value = action.get("value") if action.get("type") == "button" else None
+        if not value or not user or not channel:  # e.g. a link button
+            return response.json({"ok": True, "ignored": "no button value"})
+        key = f"action:{channel}:{message.get('ts')}:{user}:{action.get('action_ts')}"
+        if not self.seen.add(key):
+            return response.json({"ok": True, "duplicate": True})
+        metadata = {
+            "out_channel": channel,
+            "thread_id": message.get("thread_ts"),
+            "users": [user],
+            "button": action.get("action_id"),
+            "ts": message.get("ts"),
+        }
+        self._start(on_new_message, value, user, metadata)
+        return response.json({"ok": True})
+
+    def _start(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        sender: str,
+        metadata: dict[str, Any],
+    ) -> None:
+        """Answer in the background so that Slack gets its 200 at once."""
+        task = asyncio.create_task(self._answer(on_new_message, text, sender, metadata))
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+
+    async def _answer(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: str,
+        sender: str,
+        metadata: dict[str, Any],
+    ) -> None:
+        output = self.get_output_channel(
+            metadata["out_channel"], metadata.get("thread_id")
+        )
+        text, notes = guard.clean(text)
+        for note in notes:
+            await output.send_text_message(sender, note)
+        if not text:
+            await output.send_text_message(sender, guard.empty_reply())
+            return
+        try:
+            await on_new_message(
+                UserMessage(
+                    text, output, sender, input_channel=self.name(), metadata=metadata
+                )
+            )
+        except Exception:  # the user gets an apology, the log gets the trace
+            logger.exception("Handling a Slack message failed (sender %s)", sender)
+            await output.send_text_message(sender, APOLOGY)
+
+    # -- HTTP -----------------------------------------------------------------
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        webhook = Blueprint("slack_env_webhook", __name__)
+
+        def off() -> HTTPResponse:
+            return response.json(
+                {"error": OFF_REASON}, status=HTTPStatus.SERVICE_UNAVAILABLE
+            )
+
+        if self.enabled:
+
+            @webhook.listener("after_server_start")
+            async def check_token(app: Any, loop: Any) -> None:
+                task = asyncio.create_task(self.identify())
+                self._background_tasks.add(task)
+                task.add_done_callback(self._background_tasks.discard)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"}) if self.enabled else off()
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.enabled:
+                return off()
+            if not self.is_request_from_slack_authentic(request):
+                logger.warning(
+                    "Slack: refused a request with a missing, wrong or stale "
+                    "signature from %s",
+                    request.remote_addr or request.ip,
+                )
+                return response.json(
+                    {"error": "Invalid or stale Slack signature."},
+                    status=HTTPStatus.UNAUTHORIZED,
+                )
+            content_type = (request.headers.get("content-type") or "").split(";")[0]
+            content_type = content_type.strip().lower()
+            if content_type == "application/x-www-form-urlencoded":
+                return await self._handle_interaction(request, on_new_message)
+            if content_type != "application/json":
+                return response.json(
+                    {"error": "Expected JSON or a form body."},
+                    status=HTTPStatus.BAD_REQUEST,
+                )
+            try:
+                body = json.loads(request.body or b"")
+            except ValueError:
+                return response.json(
+                    {"error": "The request body is not valid JSON."},
+                    status=HTTPStatus.BAD_REQUEST,
+                )
+            if not isinstance(body, dict):
+                return response.json(
+                    {"error": "The request body must be a JSON object."},
+                    status=HTTPStatus.BAD_REQUEST,
+                )
+            if body.get("type") == "url_verification":
+                return response.json({"challenge": body.get("challenge")})
+            if body.get("type") == "event_callback":
+                return await self._handle_event(request, body, on_new_message)
+            return response.json({"ok": True, "ignored": "envelope type"})
+
+        return webhook
