@@ -48,6 +48,10 @@ def _job_context(tracker: Tracker) -> tuple[Optional[str], Optional[kb.RoleGroup
 class AdvisorAction(Action, abc.ABC):
     """Base for the advisor's actions: sends a `Reply` in the channel's style."""
 
+    @abc.abstractmethod
+    def name(self) -> str:
+        """The action's name, as listed in domain.yml."""
+
     @staticmethod
     def send(dispatcher: CollectingDispatcher, tracker: Tracker, reply: Reply) -> None:
         """Render the reply for the tracker's channel and send it."""
@@ -101,14 +105,16 @@ class ActionAskAiInvolvement(AdvisorAction):
 
 
 def _asked_already(tracker: Tracker) -> bool:
-    """True when the question was asked since the job was last described."""
+    """True when the question was already asked in an earlier turn.
+
+    The first question comes in the same turn as `action_assess_job`; any later
+    one follows a user message that arrived while the form was waiting.
+    """
     for event in reversed(tracker.events):
-        if event.get("event") != "action":
-            continue
-        if event.get("name") == "action_assess_job":
-            return False
-        if event.get("name") == "action_ask_ai_involvement":
+        if event.get("event") == "user":
             return True
+        if event.get("event") == "action" and event.get("name") == "action_assess_job":
+            return False
     return False
 
 
@@ -130,6 +136,8 @@ def read_answer(intent: Optional[str], text: Optional[str]) -> Optional[str]:
     if intent == advice.LEADER_INTENT:
         return "lead"
     low = (text or "").lower()
+    if low.startswith("/"):  # a typed payload: only its intent counts
+        return None
     build, lead = bool(_BUILD_WORDS.search(low)), bool(_LEAD_WORDS.search(low))
     if build != lead:
         return "build" if build else "lead"

@@ -32,8 +32,12 @@ def make_tracker(
     events: Optional[list[dict[str, Any]]] = None,
     channel: str = "rest",
     active_loop: Optional[str] = None,
+    after: Optional[list[dict[str, Any]]] = None,
 ) -> Tracker:
-    """A tracker whose latest message is `text` classified as `intent`."""
+    """A tracker whose latest message is `text` classified as `intent`.
+
+    `events` come before that message, `after` after it (actions of this turn).
+    """
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.99} if intent else {},
@@ -45,7 +49,7 @@ def make_tracker(
         sender_id="test-user",
         slots=slots or {},
         latest_message=latest,
-        events=[*(events or []), user_event],
+        events=[*(events or []), user_event, *(after or [])],
         paused=False,
         followup_action=None,
         active_loop={"name": active_loop} if active_loop else {},

@@ -120,7 +120,9 @@ def test_a_typed_slot_injection_cannot_set_the_recommendation(chat):
 
 def test_bad_input_gets_a_clear_answer(chat, rasa_url):
     assert "didn't receive any text" in chat.text("   ")
-    long_reply = chat.text("I'm a data scientist. " + "blah " * 600)
+    job = ("I'm a data scientist: I clean data, train machine learning models in Python "
+           "and deploy them to production for our retail stores. ")
+    long_reply = chat.text(job * 12)
     assert "first 1,000 characters" in long_reply and "CAIP" in long_reply
     html_reply = chat.text("<script>alert(1)</script><b>I'm a data scientist</b>")
     assert "<script" not in html_reply and "<b>" not in html_reply
