@@ -6,6 +6,7 @@ export PYTHONPATH := $(CURDIR)
 export ACTION_PORT ?= 5055
 export RASA_PORT ?= 5005
 export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export WEB_PORT ?= 8080
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,11 +14,12 @@ STAMP := $(VENV)/.installed
 SPACY_MODEL := models/spacy/advisor_en
 MODEL := models/advisor.tar.gz
 NLU_MIN_F1 ?= 0.95
+WEB_STAMP := web/node_modules/.package-lock.json
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: install spacy train validate test test-stories test-nlu pytest run shell actions lint format clean
+.PHONY: install browser spacy train validate test test-stories test-nlu pytest run shell actions bench lint format clean
 
-install: $(STAMP)
+install: $(STAMP) $(WEB_STAMP) browser
 
 $(STAMP): requirements.txt
 	@PY=$$(scripts/find_python310.sh) || exit 1; \
@@ -25,6 +27,15 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet --upgrade pip==24.0
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
+
+# The chat widget's bundle (rasa-webchat, pinned in web/package-lock.json), served by the project.
+$(WEB_STAMP): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+
+# Debian's Chromium and ChromeDriver for the real-browser test (no browser download by a tool).
+browser:
+	@[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || \
+	  { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 
 spacy: $(SPACY_MODEL)/meta.json
 
@@ -48,7 +59,7 @@ test-nlu: $(MODEL)
 	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu --no-plot
 	$(BIN)/python scripts/check_nlu.py results/nlu/intent_report.json --min-f1 $(NLU_MIN_F1)
 
-pytest: $(MODEL)
+pytest: $(MODEL) $(WEB_STAMP) browser
 	$(BIN)/pytest
 
 test: validate test-stories test-nlu pytest
@@ -56,7 +67,7 @@ test: validate test-stories test-nlu pytest
 actions: $(STAMP)
 	$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT)
 
-run: $(MODEL)
+run: $(MODEL) $(WEB_STAMP)
 	scripts/run.sh server
 
 shell: $(MODEL)

@@ -49,6 +49,7 @@ cat <<MSG
 
 MSG
 # --cors takes all origins after one flag (a second --cors would replace the first).
+export WEB_ORIGINS=${WEB_ORIGINS:-http://localhost:$WEB_PORT,http://127.0.0.1:$WEB_PORT}
 "$bin/rasa" run --model models/advisor.tar.gz --endpoints endpoints.yml \
   --credentials credentials.yml --enable-api --interface 127.0.0.1 --port "$RASA_PORT" \
   --cors "http://localhost:$WEB_PORT" "http://127.0.0.1:$WEB_PORT"

@@ -5,7 +5,7 @@
 Serves exactly these paths, and nothing else:
   /, /index.html      web/index.html, with the Rasa server's URL filled in
   /app.js, /app.css   the page's own script and styles (web/)
-  /webchat/webchat.js the rasa-webchat bundle, web/node_modules/rasa-webchat/lib/index.js
+  /webchat/webchat.js the bundle web/node_modules/rasa-webchat/lib/index.js
 
 The bundle's CSS imports a web font from Google; those imports are removed when it is
 served, so the page fetches nothing from outside this site and the Rasa server. A
@@ -33,7 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
 BUNDLE = WEB / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 BUNDLE_PATH = "/webchat/webchat.js"
-LOOPBACK_SOURCES = "http://localhost:* ws://localhost:* http://127.0.0.1:* ws://127.0.0.1:*"
+LOOPBACK_SOURCES = (
+    "http://localhost:* ws://localhost:* http://127.0.0.1:* ws://127.0.0.1:*"
+)
 FONT_IMPORT = re.compile(r"@import url\(https://fonts\.googleapis\.com/[^)]*\);")
 ANY_REMOTE_IMPORT = re.compile(r"@import\s+url\(\s*['\"]?(https?:)?//", re.IGNORECASE)
 RASA_META = re.compile(r'<meta name="rasa-url" content="[^"]*">')
@@ -52,11 +54,15 @@ class SetupError(RuntimeError):
 def bundle() -> bytes:
     """The widget bundle with its remote font imports removed."""
     if not BUNDLE.is_file():
-        raise SetupError(f"{BUNDLE.relative_to(ROOT)} is missing: run `npm ci --prefix web`.")
+        raise SetupError(
+            f"{BUNDLE.relative_to(ROOT)} is missing: run `npm ci --prefix web`."
+        )
     text = BUNDLE.read_text(encoding="utf-8")
     text = FONT_IMPORT.sub("", text)
     if ANY_REMOTE_IMPORT.search(text):
-        raise SetupError("The widget bundle imports a remote stylesheet; refusing to serve it.")
+        raise SetupError(
+            "The widget bundle imports a remote stylesheet; refusing to serve it."
+        )
     return text.encode("utf-8")
 
 
@@ -70,21 +76,23 @@ def check_rasa_url(url: str) -> str:
 
 def csp(rasa_origin: str) -> str:
     """The page's Content-Security-Policy for a Rasa server at `rasa_origin`."""
-    ws_origin = "ws" + rasa_origin[len("http"):]
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        # the widget injects its CSS in <style> elements and sets inline styles
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self' data:",
-        f"connect-src 'self' {rasa_origin} {ws_origin} {LOOPBACK_SOURCES}",
-        "frame-src 'none'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    ])
+    ws_origin = "ws" + rasa_origin[len("http") :]
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            # the widget injects its CSS in <style> elements and sets inline styles
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            f"connect-src 'self' {rasa_origin} {ws_origin} {LOOPBACK_SOURCES}",
+            "frame-src 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def make_handler(rasa_origin: str) -> type[BaseHTTPRequestHandler]:
@@ -93,7 +101,9 @@ def make_handler(rasa_origin: str) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "advisor-web"
-        sys_version = ""
+
+        def version_string(self) -> str:
+            return self.server_version
 
         def _send(self, status: int, body: bytes, content_type: str) -> None:
             self.send_response(status)
@@ -110,7 +120,10 @@ def make_handler(rasa_origin: str) -> type[BaseHTTPRequestHandler]:
         def _content(self, path: str) -> tuple[bytes, str] | None:
             if path in ("/", "/index.html"):
                 page = (WEB / "index.html").read_text(encoding="utf-8")
-                return RASA_META.sub(meta, page, count=1).encode("utf-8"), "text/html; charset=utf-8"
+                return (
+                    RASA_META.sub(meta, page, count=1).encode("utf-8"),
+                    "text/html; charset=utf-8",
+                )
             if path == BUNDLE_PATH:
                 return bundle(), "text/javascript; charset=utf-8"
             if path in FILES:
@@ -124,10 +137,16 @@ def make_handler(rasa_origin: str) -> type[BaseHTTPRequestHandler]:
                 found = self._content(path)
             except (OSError, SetupError) as error:
                 self.log_error("%s", error)
-                self._send(HTTPStatus.INTERNAL_SERVER_ERROR, str(error).encode(), "text/plain; charset=utf-8")
+                self._send(
+                    HTTPStatus.INTERNAL_SERVER_ERROR,
+                    str(error).encode(),
+                    "text/plain; charset=utf-8",
+                )
                 return
             if found is None:
-                self._send(HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8")
+                self._send(
+                    HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8"
+                )
                 return
             self._send(HTTPStatus.OK, *found)
 
@@ -138,13 +157,25 @@ def make_handler(rasa_origin: str) -> type[BaseHTTPRequestHandler]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     rasa_port = os.environ.get("RASA_PORT", "5005")
-    parser = argparse.ArgumentParser(description="Serve the advisor's web page and chat widget.")
-    parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"),
-                        help="interface to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")),
-                        help="port to listen on (default 8080)")
-    parser.add_argument("--rasa-url", default=os.environ.get("RASA_URL", f"http://localhost:{rasa_port}"),
-                        help="the Rasa server the widget connects to (default http://localhost:5005)")
+    parser = argparse.ArgumentParser(
+        description="Serve the advisor's web page and chat widget."
+    )
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("WEB_HOST", "127.0.0.1"),
+        help="interface to listen on (default 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("WEB_PORT", "8080")),
+        help="port to listen on (default 8080)",
+    )
+    parser.add_argument(
+        "--rasa-url",
+        default=os.environ.get("RASA_URL", f"http://localhost:{rasa_port}"),
+        help="the Rasa server the widget connects to (default http://localhost:5005)",
+    )
     return parser.parse_args(argv)
 
 
@@ -158,8 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     server = ThreadingHTTPServer((args.host, args.port), make_handler(rasa_origin))
     shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
-    print(f"Advisor page: http://{shown}:{server.server_address[1]}/ (chat via Rasa at {rasa_origin})",
-          flush=True)
+    address = f"http://{shown}:{server.server_address[1]}/"
+    print(f"Advisor page: {address} (chat via Rasa at {rasa_origin})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,4 +1,4 @@
-"""Start and stop the real action server, Rasa server and web page server for end-to-end tests.
+"""Start and stop the real action, Rasa and web page servers for end-to-end tests.
 
 Servers listen on 127.0.0.1 on free ports, log to tests/artifacts/, and are
 stopped by PID when the test session ends.
@@ -105,6 +105,7 @@ def rasa_server(action_url: str, port: Optional[int] = None,
            "--port", str(port)]
     if cors:  # one flag, all origins: a repeated --cors keeps only its last value
         cmd += ["--cors", *cors]
+        env.setdefault("WEB_ORIGINS", ",".join(cors))
     proc = start(cmd, f"rasa-{port}", f"http://127.0.0.1:{port}/status",
                  _env(ACTION_SERVER_URL=action_url, **env))
     try:

@@ -1,0 +1,57 @@
+"""Rasa's socket.io channel (the web widget) with the same input checks as REST.
+
+- blank text gets a short prompt and never reaches the tracker; long text is
+  cut and the user is told; control characters are removed (channels/guard.py);
+- the socket itself accepts only the web page's origins (WEB_ORIGINS, comma
+  separated; default the page served by `make run`). Stock Rasa switches the
+  socket library's origin check off, so CORS alone would not stop a foreign
+  page from opening a WebSocket.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput
+from sanic import Blueprint
+
+from channels import guard
+
+DEFAULT_ORIGINS = "http://localhost:8080,http://127.0.0.1:8080"
+
+
+def allowed_origins() -> list[str]:
+    """The web origins allowed to open a socket, from WEB_ORIGINS."""
+    raw = os.environ.get("WEB_ORIGINS") or DEFAULT_ORIGINS
+    return [origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip()]
+
+
+class GuardedSocketIOInput(SocketIOInput):
+    """The socketio channel, keeping its name and path, with checked input."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        async def checked(message: UserMessage) -> None:
+            raw = message.text if isinstance(message.text, str) else ""
+            text, notes = guard.clean(raw)
+            for note in notes:
+                await message.output_channel.send_text_message(message.sender_id, note)
+            if not text:
+                await message.output_channel.send_text_message(
+                    message.sender_id, guard.empty_reply()
+                )
+                return
+            message.text = text
+            await on_new_message(message)
+
+        webhook = super().blueprint(checked)
+        assert self.sio is not None
+        self.sio.eio.cors_allowed_origins = allowed_origins()
+        return webhook
