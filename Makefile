@@ -73,6 +73,17 @@ run: $(MODEL) $(WEB_STAMP)
 shell: $(MODEL)
 	scripts/run.sh shell
 
+# Scale-out on this machine: PostgreSQL, Redis, actions, two Rasa instances, nginx
+# on 127.0.0.1 (infra/cluster.py; env vars CLUSTER_PORT, RASA_INSTANCES, ...). Ctrl-C stops.
+.PHONY: cluster test-reliability
+cluster: $(MODEL)
+	scripts/cluster.sh run
+
+# Persistence, cross-instance locks, load, crash, restart and outages (tests/reliability).
+test-reliability: $(MODEL)
+	scripts/cluster.sh setup
+	RELIABILITY_TESTS=1 $(BIN)/pytest tests/reliability
+
 lint: $(STAMP)
 	$(BIN)/ruff check actions channels scripts tests
 	$(BIN)/black --check actions channels scripts tests

@@ -130,17 +130,20 @@ _LEAD_WORDS = re.compile(
 
 
 def read_answer(intent: Optional[str], text: Optional[str]) -> Optional[str]:
-    """Turn an answer to the clarifying question into "build", "lead" or None."""
+    """Turn an answer to the clarifying question into "build", "lead" or None.
+
+    Words that point one way only decide ("I mostly write policy" is leading,
+    whatever verb it uses); otherwise a builder or leader intent decides.
+    """
+    low = (text or "").lower()
+    if not low.startswith("/"):  # a typed or clicked payload: only its intent counts
+        build, lead = bool(_BUILD_WORDS.search(low)), bool(_LEAD_WORDS.search(low))
+        if build != lead:
+            return "build" if build else "lead"
     if intent == advice.BUILDER_INTENT:
         return "build"
     if intent == advice.LEADER_INTENT:
         return "lead"
-    low = (text or "").lower()
-    if low.startswith("/"):  # a typed payload: only its intent counts
-        return None
-    build, lead = bool(_BUILD_WORDS.search(low)), bool(_LEAD_WORDS.search(low))
-    if build != lead:
-        return "build" if build else "lead"
     return None
 
 

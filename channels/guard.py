@@ -2,6 +2,7 @@
 
 Shared by every input channel: strips control characters, normalises Unicode,
 caps the length. Returns the cleaned text and notes to show the user.
+`check_sender` says whether a client-chosen conversation id is usable.
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ import unicodedata
 from actions.advice import say
 
 MAX_CHARS = 1000
+MAX_SENDER_CHARS = 128
+# Rasa's own fallback id: a client that forgets its id must not land in one
+# conversation shared with every other such client.
+RESERVED_SENDERS = frozenset({"default"})
 
 
 def clean(text: str, limit: int = MAX_CHARS) -> tuple[str, list[str]]:
@@ -37,3 +42,21 @@ def clean(text: str, limit: int = MAX_CHARS) -> tuple[str, list[str]]:
 def empty_reply() -> str:
     """What the bot says to a blank message."""
     return say("input", "empty")
+
+
+def check_sender(sender: object) -> str | None:
+    """Why `sender` cannot name a conversation, or None when it can.
+
+    The id is chosen by the client; it ends up in logs, tracker store keys and
+    the tracker API's URL, so it must be short printable text, not blank, and
+    not Rasa's shared "default" conversation. Callers strip it first.
+    """
+    if not isinstance(sender, str) or not sender.strip():
+        return "A non-empty string `sender` is required."
+    if len(sender) > MAX_SENDER_CHARS:
+        return f"`sender` is longer than {MAX_SENDER_CHARS} characters."
+    if any(unicodedata.category(char).startswith("C") for char in sender):
+        return "`sender` must not contain control or invisible characters."
+    if sender.strip() in RESERVED_SENDERS:
+        return '`sender` "default" is reserved; use an id of your own (a UUID, say).'
+    return None

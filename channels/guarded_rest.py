@@ -2,17 +2,28 @@
 
 Differences from the stock channel, each a user-visible promise:
 - a body that is not a JSON object, or has no usable `sender`, gets 400 with a
-  reason (never the shared "default" conversation);
+  reason (never the shared "default" conversation); so does a body that is not
+  valid UTF-8, holds invalid Unicode (lone surrogates), NaN/Infinity, numbers
+  over 4,300 digits, nesting deeper than MAX_DEPTH, or `metadata` that is not a
+  small JSON object;
 - blank text gets a short prompt and never reaches the tracker;
 - text longer than the cap is cut, and the reply says so;
+- one conversation's messages are answered one after another in arrival order,
+  at most MAX_PENDING_PER_SENDER at a time; more get 429 with a reply;
 - a failure inside the assistant answers 500 with an apology, not an empty 200.
+
+The body size itself is capped for every endpoint by Sanic's REQUEST_MAX_SIZE
+(SANIC_REQUEST_MAX_SIZE, set by scripts/run.sh): a larger body gets 413 before
+it reaches this code.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -21,37 +32,116 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import guard
+from infra import action_failures
 
 logger = logging.getLogger(__name__)
-MAX_SENDER_CHARS = 128
-APOLOGY = "Sorry, something went wrong on my side. Please send your message again in a moment."
+MAX_SENDER_CHARS = guard.MAX_SENDER_CHARS
+MAX_DEPTH = 16  # nesting of objects and arrays in the body
+MAX_METADATA_BYTES = 4096  # `metadata`, as UTF-8 JSON
+MAX_PENDING_PER_SENDER = 8  # messages of one conversation waiting or being answered
+APOLOGY = (
+    "Sorry, something went wrong on my side. "
+    "Please send your message again in a moment."
+)
+BUSY = (
+    "You're sending messages faster than I can answer them. "
+    "Please wait for my replies, then send your message again."
+)
 
 
 def _bad_request(reason: str) -> HTTPResponse:
     return response.json({"error": reason}, status=400)
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _tree_problem(value: Any) -> str | None:
+    """Why a parsed body cannot be used (too deep, invalid Unicode), or None.
+
+    Iterative, so that no input can exhaust the interpreter's stack.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            if depth > MAX_DEPTH:
+                return f"The request body is nested deeper than {MAX_DEPTH} levels."
+            stack.extend((key, depth) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            if depth > MAX_DEPTH:
+                return f"The request body is nested deeper than {MAX_DEPTH} levels."
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "The request body holds invalid Unicode (a lone surrogate)."
+    return None
+
+
 def parse_body(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
-    """Return (body, None) or (None, reason it was refused)."""
+    """Return (body, None) or (None, reason it was refused).
+
+    The body returned has a stripped `sender`, a string `message` and a
+    `metadata` that is a dict or None.
+    """
     try:
-        body = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None, "The request body is not valid UTF-8."
+    try:
+        body = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        return None, f"The request body is nested deeper than {MAX_DEPTH} levels."
     except json.JSONDecodeError:
         return None, "The request body is not valid JSON."
+    except ValueError:  # NaN/Infinity, or an integer over Python's 4,300 digits
+        return None, (
+            "The request body is not valid JSON "
+            "(NaN, Infinity and numbers over 4,300 digits are refused)."
+        )
     if not isinstance(body, dict):
         return None, "The request body must be a JSON object."
+    problem = _tree_problem(body)
+    if problem:
+        return None, problem
     sender = body.get("sender")
-    if not isinstance(sender, str) or not sender.strip():
-        return None, "A non-empty string `sender` is required."
-    if len(sender) > MAX_SENDER_CHARS:
-        return None, f"`sender` is longer than {MAX_SENDER_CHARS} characters."
+    reason = guard.check_sender(sender.strip() if isinstance(sender, str) else sender)
+    if reason:
+        return None, reason
+    body["sender"] = sender.strip()
     message = body.get("message", "")
     if message is None:
         body["message"] = ""
     elif not isinstance(message, str):
         return None, "`message` must be a string."
+    metadata = body.get("metadata")
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            return None, "`metadata` must be a JSON object."
+        size = len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))
+        if size > MAX_METADATA_BYTES:
+            return None, f"`metadata` is larger than {MAX_METADATA_BYTES:,} bytes."
+    body["metadata"] = metadata
     return body, None
+
+
+class _Turns:
+    """One conversation's messages in flight: a FIFO lock and a count.
+
+    Rasa's lock store also serialises a conversation, but a message waiting
+    there polls it once a second, so a burst for one sender would crawl at
+    about one message a second while holding a connection per message. Queued
+    here first (in arrival order, woken at once), a message finds Rasa's lock
+    free. The lock store still orders messages across several Rasa processes.
+    """
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.pending = 0
 
 
 class GuardedRestInput(RestInput):
@@ -65,6 +155,7 @@ class GuardedRestInput(RestInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint("guarded_rest_webhook", __name__)
+        turns: dict[str, _Turns] = {}
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -75,28 +166,47 @@ class GuardedRestInput(RestInput):
             body, reason = parse_body(request.body or b"")
             if body is None:
                 return _bad_request(reason or "Bad request.")
-            sender = body["sender"].strip()
+            sender = body["sender"]
             text, notes = guard.clean(body["message"])
             replies = [{"recipient_id": sender, "text": note} for note in notes]
             if not text:
-                return response.json([{"recipient_id": sender, "text": guard.empty_reply()}])
-            metadata = body.get("metadata")
+                blank = [{"recipient_id": sender, "text": guard.empty_reply()}]
+                return response.json(blank)
+            conversation = turns.setdefault(sender, _Turns())
+            if conversation.pending >= MAX_PENDING_PER_SENDER:
+                return response.json(
+                    [{"recipient_id": sender, "text": BUSY}],
+                    status=429,
+                    headers={"Retry-After": "2"},
+                )
+            conversation.pending += 1
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        collector,
-                        sender,
-                        input_channel=self.name(),
-                        metadata=metadata if isinstance(metadata, dict) else None,
+                async with conversation.lock:
+                    await on_new_message(
+                        UserMessage(
+                            text,
+                            collector,
+                            sender,
+                            input_channel=self.name(),
+                            metadata=body["metadata"],
+                        )
                     )
+            except action_failures.ActionFailed:  # action server down: turn not saved
+                logger.warning("Action failed; turn dropped (sender %r)", sender)
+                apology = action_failures.APOLOGY
+                return response.json(
+                    [{"recipient_id": sender, "text": apology}], status=503
                 )
             except Exception:  # the user gets an apology, the log gets the trace
-                logger.exception("Handling a REST message failed (sender %s)", sender)
+                logger.exception("Handling a REST message failed (sender %r)", sender)
                 return response.json(
                     [{"recipient_id": sender, "text": APOLOGY}], status=500
                 )
+            finally:
+                conversation.pending -= 1
+                if conversation.pending == 0:
+                    turns.pop(sender, None)
             return response.json(replies + collector.messages)
 
         return webhook

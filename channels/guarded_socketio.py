@@ -1,5 +1,6 @@
 """Rasa's socket.io channel (the web widget) with the same input checks as REST.
 
+- a session id that cannot name a conversation is refused (channels/guard.py);
 - blank text gets a short prompt and never reaches the tracker; long text is
   cut and the user is told; control characters are removed (channels/guard.py);
 - the socket itself accepts only the web page's origins (WEB_ORIGINS, comma
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any, Awaitable, Callable
 
@@ -19,6 +21,7 @@ from sanic import Blueprint
 
 from channels import guard
 
+logger = logging.getLogger(__name__)
 DEFAULT_ORIGINS = "http://localhost:8080,http://127.0.0.1:8080"
 
 
@@ -39,6 +42,10 @@ class GuardedSocketIOInput(SocketIOInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         async def checked(message: UserMessage) -> None:
+            reason = guard.check_sender(message.sender_id)
+            if reason:  # e.g. a session_id with a lone surrogate would break the store
+                logger.warning("socket.io message refused: %s", reason)
+                return
             raw = message.text if isinstance(message.text, str) else ""
             text, notes = guard.clean(raw)
             for note in notes:

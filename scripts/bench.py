@@ -2,28 +2,29 @@
 
 Run: .venv/bin/python scripts/bench.py [--rounds N] [--train-advisor] [--time-cap MIN]
 
-What one run does (all servers on 127.0.0.1, free ports, started and stopped by PID):
-1. Prepares the stock bot in bench/cache/stock (`rasa init --no-prompt`, which trains it);
-   it is trained again only when its data or the Rasa version changed. Its training time
-   is stored in bench/cache/stock.json. The advisor's training time comes from a timed
-   `rasa train --force` into a temporary folder with --train-advisor, otherwise from
-   bench/cache/advisor_train.json (the last such measurement), otherwise "n/a".
-2. Starts each bot in turn (stock, advisor, stock, advisor, ... for --rounds), the advisor
-   with its action server as scripts/run.sh does, and measures the time from process start
-   to the first REST reply, then drives it through /webhooks/rest/webhook with
-   (a) sequential turns of short realistic conversations (new sender per conversation),
-   (b) concurrent users (asyncio + aiohttp, one session per user), and records turn
-   latency p50/p95/p99, messages/s for (b), and the RSS (VmRSS, children included) of the
-   Rasa server and, separately, of the action server.
-3. Prints a side-by-side table with the advisor/stock ratios and the targets, and writes
-   bench/results/<timestamp>.json (medians across rounds plus every round's raw numbers).
+What one run does (servers on 127.0.0.1, free ports, started and stopped by PID):
+1. Prepares the stock bot in bench/cache/stock (`rasa init --no-prompt`, which trains
+   it); it is trained again only when its data or the Rasa version changed. Its
+   training time is kept in bench/cache/stock.json. The advisor's training time comes
+   from a timed `rasa train --force` into a temporary folder with --train-advisor,
+   otherwise from bench/cache/advisor_train.json (the last such measurement), else n/a.
+2. Starts each bot in turn (stock, advisor, stock, advisor, ... for --rounds), the
+   advisor with its action server as scripts/run.sh does; measures the time from
+   process start to the first REST reply; drives the bot through /webhooks/rest/webhook
+   with (a) sequential turns of short realistic conversations (a new sender per
+   conversation) and (b) concurrent users (asyncio + aiohttp, one session per user);
+   records turn latency p50/p95/p99, messages/s for (b), and the RSS (VmRSS, children
+   included) of the Rasa server and, separately, of the action server.
+3. Prints a side-by-side table with the advisor/stock ratios and the targets and
+   writes bench/results/<timestamp>.json (medians across rounds, every round's raw
+   numbers, the CPU other processes used meanwhile).
 4. For the advisor only: latency and RSS over one 100-turn conversation, and p50 and
    messages/s at 1, 4, 16, 32 concurrent users; a PNG plot next to the JSON.
-Optionally (--profile SECONDS) samples the advisor's Rasa and action servers with py-spy
-under sequential load (not measured) and stores where the time goes.
+Optionally (--profile SECONDS) samples the advisor's Rasa and action servers with
+py-spy under sequential load (not measured) and stores where the time goes.
 
-Everything is bounded by --time-cap (minutes) and per-request timeouts; the servers are
-always stopped; a failed start prints the tail of the server's log.
+Everything is bounded by --time-cap (minutes) and per-request timeouts; the servers
+are always stopped; a failed start prints the tail of the server's log.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ import json
 import os
 import platform
 import random
+import re
+import shlex
 import shutil
 import signal
 import socket
@@ -46,9 +49,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import aiohttp
 import yaml
@@ -61,6 +65,7 @@ STOCK_DIR = CACHE / "stock"
 STOCK_META = CACHE / "stock.json"
 ADVISOR_TRAIN_META = CACHE / "advisor_train.json"
 WEBHOOK = "/webhooks/rest/webhook"
+BUSY_CORES = 0.25  # CPU used by other processes above which a measurement is flagged
 
 # Ratio goals, advisor / stock: (metric key, comparison, bound, description)
 TARGETS = [
@@ -78,40 +83,106 @@ TARGETS = [
 # button payload), "why?", "what about the other one?", "compare them", fact questions,
 # facts the article lacks, chit-chat.
 ADVISOR_CONVERSATIONS: list[list[str]] = [
-    ["hello", "I'm a machine learning engineer building recommendation models", "why?",
-     "what about the other one?", "compare them", "does CAIM need programming?",
-     "thanks", "bye"],
-    ["hi there", "I run our company's AI programme and report its ROI to the board",
-     "why?", "what does CAIM cover?", "how much does CAIM cost?", "thank you"],
-    ["I'm a compliance officer at a bank", "I set the AI governance policy", "why?",
-     "compare them", "goodbye"],
-    ["hey", "I work in IT", "does CAIP need programming?",
-     "I mostly build and deploy the models myself", "what tools does CAIP use?", "bye"],
-    ["good morning", "computer vision engineer at a car maker",
-     "what are the prerequisites for CAIP", "when is the next CAIM exam?",
-     "are you a bot?", "bye"],
-    ["I'm a nurse", "/describe_job_builder", "why?", "where do these facts come from?",
-     "thanks"],
-    ["hello", "head of digital transformation, I decide which AI use cases we fund",
-     "compare them", "what about the other one?", "who is CAIP for?", "bye"],
-    ["what is the difference between CAIP and CAIM?", "I'm a data scientist", "why?",
-     "what will I be able to do after CAIP?", "ok thanks, bye"],
-    ["hi", "I'm the chief technology officer", "/describe_job_leader", "why?",
-     "how do I choose?", "thank you"],
-    ["I'm a risk manager", "does CAIM need programming?", "I mostly oversee governance",
-     "what about the other one?", "compare them", "bye"],
+    [
+        "hello",
+        "I'm a machine learning engineer building recommendation models",
+        "why?",
+        "what about the other one?",
+        "compare them",
+        "does CAIM need programming?",
+        "thanks",
+        "bye",
+    ],
+    [
+        "hi there",
+        "I run our company's AI programme and report its ROI to the board",
+        "why?",
+        "what does CAIM cover?",
+        "how much does CAIM cost?",
+        "thank you",
+    ],
+    [
+        "I'm a compliance officer at a bank",
+        "I set the AI governance policy",
+        "why?",
+        "compare them",
+        "goodbye",
+    ],
+    [
+        "hey",
+        "I work in IT",
+        "does CAIP need programming?",
+        "I mostly build and deploy the models myself",
+        "what tools does CAIP use?",
+        "bye",
+    ],
+    [
+        "good morning",
+        "computer vision engineer at a car maker",
+        "what are the prerequisites for CAIP",
+        "when is the next CAIM exam?",
+        "are you a bot?",
+        "bye",
+    ],
+    [
+        "I'm a nurse",
+        "/describe_job_builder",
+        "why?",
+        "where do these facts come from?",
+        "thanks",
+    ],
+    [
+        "hello",
+        "head of digital transformation, I decide which AI use cases we fund",
+        "compare them",
+        "what about the other one?",
+        "who is CAIP for?",
+        "bye",
+    ],
+    [
+        "what is the difference between CAIP and CAIM?",
+        "I'm a data scientist",
+        "why?",
+        "what will I be able to do after CAIP?",
+        "ok thanks, bye",
+    ],
+    [
+        "hi",
+        "I'm the chief technology officer",
+        "/describe_job_leader",
+        "why?",
+        "how do I choose?",
+        "thank you",
+    ],
+    [
+        "I'm a risk manager",
+        "does CAIM need programming?",
+        "I mostly oversee governance",
+        "what about the other one?",
+        "compare them",
+        "bye",
+    ],
 ]
 
 # One long advisor conversation (same sender) for the growth measurement: a job, then
 # follow-ups and fact questions, with a new job description now and then.
 ADVISOR_LONG_CYCLE = [
-    "why?", "compare them", "what about the other one?", "does CAIM need programming?",
-    "what does CAIP cover?", "who is CAIM for?", "how much does CAIP cost?", "thanks",
-    "I'm a data scientist", "what will I be able to do after CAIM?",
+    "why?",
+    "compare them",
+    "what about the other one?",
+    "does CAIM need programming?",
+    "what does CAIP cover?",
+    "who is CAIM for?",
+    "how much does CAIP cost?",
+    "thanks",
+    "I'm a data scientist",
+    "what will I be able to do after CAIM?",
 ]
 
 
-def stock_conversations(project: Path, seed: int = 7, count: int = 40) -> list[list[str]]:
+def stock_conversations(
+    project: Path, seed: int = 7, count: int = 40
+) -> list[list[str]]:
     """Conversations for the stock bot, following its own stories and rules, with
     user texts drawn from its own NLU data."""
     nlu = yaml.safe_load((project / "data" / "nlu.yml").read_text(encoding="utf-8"))
@@ -119,8 +190,10 @@ def stock_conversations(project: Path, seed: int = 7, count: int = 40) -> list[l
     for item in nlu.get("nlu", []):
         if "intent" in item:
             examples[item["intent"]] = [
-                line[2:].strip() for line in item["examples"].splitlines()
-                if line.strip().startswith("- ")]
+                line[2:].strip()
+                for line in item["examples"].splitlines()
+                if line.strip().startswith("- ")
+            ]
     shapes = [  # the init bot's stories (happy, sad 1, sad 2) plus its two rules
         ["greet", "mood_great", "goodbye"],
         ["greet", "mood_unhappy", "affirm", "goodbye"],
@@ -129,8 +202,10 @@ def stock_conversations(project: Path, seed: int = 7, count: int = 40) -> list[l
         ["bot_challenge", "greet", "mood_unhappy", "affirm"],
     ]
     rng = random.Random(seed)
-    return [[rng.choice(examples[intent]) for intent in shapes[i % len(shapes)]]
-            for i in range(count)]
+    return [
+        [rng.choice(examples[intent]) for intent in shapes[i % len(shapes)]]
+        for i in range(count)
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -168,7 +243,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def percentile(values: list[float], q: float) -> Optional[float]:
+def percentile(values: list[float], q: float) -> float | None:
     """Linear interpolation between closest ranks (numpy's default)."""
     if not values:
         return None
@@ -179,7 +254,7 @@ def percentile(values: list[float], q: float) -> Optional[float]:
     return data[low] + (data[high] - data[low]) * (pos - low)
 
 
-def median(values: list[Optional[float]]) -> Optional[float]:
+def median(values: list[float | None]) -> float | None:
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
 
@@ -207,6 +282,36 @@ def tail(path: Path, lines: int = 40) -> str:
         return f"(no log: {exc})"
 
 
+def project_state() -> dict[str, Any]:
+    """The commit and the uncommitted changes the measured project had."""
+
+    def git(*cmd: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *cmd], cwd=ROOT, capture_output=True, text=True, timeout=20
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    files = [
+        ROOT / "config.yml",
+        ROOT / "domain.yml",
+        ROOT / "endpoints.yml",
+        ROOT / "credentials.yml",
+    ]
+    for folder in ("actions", "channels", "infra", "data"):
+        files += [
+            p
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and p.suffix in (".py", ".yml", ".yaml")
+        ]
+    return {
+        "git_head": git("rev-parse", "--short", "HEAD"),
+        "uncommitted": git("status", "--porcelain").splitlines(),
+        "bot_files_sha256": file_hash([f for f in files if f.exists()]),
+    }
+
+
 def version(dist: str) -> str:
     try:
         return metadata.version(dist)
@@ -224,7 +329,7 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def mem_total_mb() -> Optional[float]:
+def mem_total_mb() -> float | None:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
@@ -258,7 +363,7 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def vmrss_mb(pid: int) -> Optional[float]:
+def vmrss_mb(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -268,7 +373,7 @@ def vmrss_mb(pid: int) -> Optional[float]:
     return 0.0
 
 
-def rss_tree_mb(pid: int) -> Optional[float]:
+def rss_tree_mb(pid: int) -> float | None:
     """VmRSS of `pid` plus all its descendants, in MiB."""
     own = vmrss_mb(pid)
     if own is None:
@@ -276,19 +381,90 @@ def rss_tree_mb(pid: int) -> Optional[float]:
     return round(own + sum(vmrss_mb(child) or 0.0 for child in descendants(pid)), 1)
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def system_busy_s() -> float:
+    """CPU seconds spent busy by the whole machine since boot (all cores)."""
+    fields = [
+        int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    ]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / CLK_TCK
+
+
+def process_cpu_s(pid: int) -> float:
+    """utime + stime of one process (all its threads), in seconds."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(stat[11]) + int(stat[12])) / CLK_TCK
+
+
+class CpuWatch:
+    """How much CPU the rest of the machine used while we measured: system busy time
+    minus the busy time of our own processes (this script and the bots' servers)."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = [os.getpid()] + pids
+        self.t0, self.sys0, self.own0 = time.monotonic(), system_busy_s(), self._own()
+
+    def _own(self) -> float:
+        pids = set(self.pids)
+        for pid in self.pids[1:]:
+            pids.update(descendants(pid))
+        return sum(process_cpu_s(pid) for pid in pids)
+
+    def result(self) -> dict[str, float]:
+        wall = max(1e-6, time.monotonic() - self.t0)
+        system, own = system_busy_s() - self.sys0, self._own() - self.own0
+        return {
+            "own_cores": round(own / wall, 2),
+            "other_cores": round(max(0.0, system - own) / wall, 2),
+        }
+
+
+def other_load(seconds: float = 2.0) -> float:
+    """Cores' worth of CPU used by processes other than this one, sampled now."""
+    watch = CpuWatch([])
+    time.sleep(seconds)
+    return watch.result()["other_cores"]
+
+
+async def wait_quiet(
+    limit_s: float, deadline: Deadline, threshold: float = 0.25
+) -> float:
+    """Wait (up to limit_s) until other processes use less than `threshold` cores."""
+    end = time.monotonic() + min(limit_s, max(0.0, deadline.left() - 60))
+    while True:
+        busy = await asyncio.to_thread(other_load, 2.0)
+        if busy < threshold or time.monotonic() >= end:
+            return busy
+        log(f"  machine busy ({busy:.2f} cores used by other processes); waiting ...")
+        await asyncio.sleep(3)
+
+
 class Server:
     """One background server process in its own session, logged to a file."""
 
-    running: list["Server"] = []
+    running: list[Server] = []
 
-    def __init__(self, name: str, cmd: list[str], cwd: Path, env: dict[str, str],
-                 log_path: Path) -> None:
+    def __init__(
+        self, name: str, cmd: list[str], cwd: Path, env: dict[str, str], log_path: Path
+    ) -> None:
         self.name, self.cmd, self.log_path = name, cmd, log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self.t0 = time.monotonic()
         with open(log_path, "wb") as handle:
-            self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=handle,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=cwd,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         Server.running.append(self)
 
     @property
@@ -299,8 +475,10 @@ class Server:
         return self.proc.poll() is None
 
     def fail(self, why: str) -> ServerFailed:
-        msg = (f"{self.name} {why} (exit code {self.proc.poll()}); last lines of "
-               f"{self.log_path}:\n{tail(self.log_path)}")
+        msg = (
+            f"{self.name} {why} (exit code {self.proc.poll()}); last lines of "
+            f"{self.log_path}:\n{tail(self.log_path)}"
+        )
         print(msg, file=sys.stderr, flush=True)
         return ServerFailed(f"{self.name} {why}")
 
@@ -336,21 +514,30 @@ class Server:
             try:
                 server.stop()
             except Exception as exc:  # keep stopping the others
-                print(f"could not stop {server.name} (pid {server.pid}): {exc}",
-                      file=sys.stderr)
+                print(
+                    f"could not stop {server.name} (pid {server.pid}): {exc}",
+                    file=sys.stderr,
+                )
 
 
 def base_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("ACTION_SERVER_URL", None)
-    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
-               PYTHONUNBUFFERED="1")
+    env.update(
+        RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1"
+    )
     env.update(extra)
     return env
 
 
-def run_timed(cmd: list[str], cwd: Path, env: dict[str, str], log_path: Path,
-              deadline: Deadline, what: str) -> float:
+def run_timed(
+    cmd: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    log_path: Path,
+    deadline: Deadline,
+    what: str,
+) -> float:
     """Run a command to completion within the deadline; return its wall time."""
     deadline.check(what, need=5)
     server = Server(what, cmd, cwd, env, log_path)
@@ -358,7 +545,7 @@ def run_timed(cmd: list[str], cwd: Path, env: dict[str, str], log_path: Path,
         server.proc.wait(timeout=max(1.0, deadline.left()))
     except subprocess.TimeoutExpired:
         server.stop()
-        raise BenchTimeout(f"time cap reached during {what}; log: {log_path}")
+        raise BenchTimeout(f"time cap reached during {what}; log: {log_path}") from None
     finally:
         if server in Server.running:
             Server.running.remove(server)
@@ -378,8 +565,10 @@ def stock_data_files(project: Path) -> list[Path]:
     return [f for f in files if f.exists()]
 
 
-def stock_model(project: Path) -> Optional[Path]:
-    models = sorted((project / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+def stock_model(project: Path) -> Path | None:
+    models = sorted(
+        (project / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime
+    )
     return models[-1] if models else None
 
 
@@ -397,41 +586,61 @@ def prepare_stock(deadline: Deadline, logs: Path) -> dict[str, Any]:
             shutil.rmtree(STOCK_DIR)
         STOCK_DIR.mkdir(parents=True)
         log("stock bot: rasa init --no-prompt (scaffold + training) ...")
-        seconds = run_timed([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir",
-                             str(STOCK_DIR)], STOCK_DIR, env, logs / "stock-init.log",
-                            deadline, "stock rasa init")
-        meta = {"train_seconds": seconds, "method": "rasa init --no-prompt "
-                "(scaffold + training, empty training cache)"}
+        seconds = run_timed(
+            [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(STOCK_DIR)],
+            STOCK_DIR,
+            env,
+            logs / "stock-init.log",
+            deadline,
+            "stock rasa init",
+        )
+        meta = {
+            "train_seconds": seconds,
+            "method": "rasa init --no-prompt "
+            "(scaffold + training, empty training cache)",
+        }
     else:
         data_hash = file_hash(stock_data_files(STOCK_DIR), rasa_version)
         model = stock_model(STOCK_DIR)
         if model is not None and meta.get("data_hash") == data_hash:
-            log(f"stock bot: cached model {model.name} "
-                f"(trained in {meta.get('train_seconds')} s)")
+            log(
+                f"stock bot: cached model {model.name} "
+                f"(trained in {meta.get('train_seconds')} s)"
+            )
             meta["cached"] = True
             return meta
         log("stock bot: data changed or model missing; rasa train --force ...")
         for old in (STOCK_DIR / "models").glob("*.tar.gz"):
             old.unlink()
-        seconds = run_timed([str(BIN / "rasa"), "train", "--force"], STOCK_DIR, env,
-                            logs / "stock-train.log", deadline, "stock rasa train")
+        seconds = run_timed(
+            [str(BIN / "rasa"), "train", "--force"],
+            STOCK_DIR,
+            env,
+            logs / "stock-train.log",
+            deadline,
+            "stock rasa train",
+        )
         meta = {"train_seconds": seconds, "method": "rasa train --force"}
     model = stock_model(STOCK_DIR)
     if model is None:
         raise ServerFailed("the stock bot has no trained model after training")
-    meta.update(rasa_version=rasa_version,
-                data_hash=file_hash(stock_data_files(STOCK_DIR), rasa_version),
-                model=str(model.relative_to(ROOT)),
-                measured_at=dt.datetime.now().isoformat(timespec="seconds"),
-                cpu=cpu_model(), cores=os.cpu_count())
+    meta.update(
+        rasa_version=rasa_version,
+        data_hash=file_hash(stock_data_files(STOCK_DIR), rasa_version),
+        model=str(model.relative_to(ROOT)),
+        measured_at=dt.datetime.now().isoformat(timespec="seconds"),
+        cpu=cpu_model(),
+        cores=os.cpu_count(),
+    )
     STOCK_META.write_text(json.dumps(meta, indent=2) + "\n")
     log(f"stock bot trained in {meta['train_seconds']} s")
     meta["cached"] = False
     return meta
 
 
-def advisor_training(args: argparse.Namespace, deadline: Deadline,
-                     logs: Path) -> dict[str, Any]:
+def advisor_training(
+    args: argparse.Namespace, deadline: Deadline, logs: Path
+) -> dict[str, Any]:
     if not args.train_advisor:
         if ADVISOR_TRAIN_META.exists():
             meta = json.loads(ADVISOR_TRAIN_META.read_text())
@@ -442,16 +651,35 @@ def advisor_training(args: argparse.Namespace, deadline: Deadline,
     try:
         log("advisor: rasa train --force into a temporary folder ...")
         env = base_env(PYTHONPATH=str(ROOT), RASA_CACHE_DIRECTORY=str(out / "cache"))
-        seconds = run_timed([str(BIN / "rasa"), "train", "--fixed-model-name", "advisor",
-                             "--out", str(out), "--force"], ROOT, env,
-                            logs / "advisor-train.log", deadline, "advisor rasa train")
+        seconds = run_timed(
+            [
+                str(BIN / "rasa"),
+                "train",
+                "--fixed-model-name",
+                "advisor",
+                "--out",
+                str(out),
+                "--force",
+            ],
+            ROOT,
+            env,
+            logs / "advisor-train.log",
+            deadline,
+            "advisor rasa train",
+        )
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    files = [ROOT / "config.yml", ROOT / "domain.yml"] + sorted((ROOT / "data").rglob("*.yml"))
-    meta = {"train_seconds": seconds, "method": "rasa train --force (temporary --out)",
-            "data_hash": file_hash(files, version("rasa")),
-            "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
-            "cpu": cpu_model(), "cores": os.cpu_count()}
+    files = [ROOT / "config.yml", ROOT / "domain.yml"] + sorted(
+        (ROOT / "data").rglob("*.yml")
+    )
+    meta = {
+        "train_seconds": seconds,
+        "method": "rasa train --force (temporary --out)",
+        "data_hash": file_hash(files, version("rasa")),
+        "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+    }
     CACHE.mkdir(parents=True, exist_ok=True)
     ADVISOR_TRAIN_META.write_text(json.dumps(meta, indent=2) + "\n")
     log(f"advisor trained in {seconds} s")
@@ -463,13 +691,17 @@ def advisor_training(args: argparse.Namespace, deadline: Deadline,
 # talking to a bot
 
 
-async def post_turn(session: aiohttp.ClientSession, url: str, sender: str, text: str,
-                    timeout: float) -> tuple[float, Optional[str]]:
+async def post_turn(
+    session: aiohttp.ClientSession, url: str, sender: str, text: str, timeout: float
+) -> tuple[float, str | None]:
     """One turn; return (latency in ms, error or None)."""
     start = time.perf_counter()
     try:
-        async with session.post(url, json={"sender": sender, "message": text},
-                                timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+        async with session.post(
+            url,
+            json={"sender": sender, "message": text},
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        ) as resp:
             body = await resp.read()
             latency = (time.perf_counter() - start) * 1000
             if resp.status != 200:
@@ -487,12 +719,14 @@ async def post_turn(session: aiohttp.ClientSession, url: str, sender: str, text:
 class Bot:
     """A running bot: its Rasa server, optional action server, conversations."""
 
-    def __init__(self, name: str, conversations: list[list[str]], timeout: float) -> None:
+    def __init__(
+        self, name: str, conversations: list[list[str]], timeout: float
+    ) -> None:
         self.name = name
         self.conversations = conversations
         self.timeout = timeout
-        self.rasa: Optional[Server] = None
-        self.actions: Optional[Server] = None
+        self.rasa: Server | None = None
+        self.actions: Server | None = None
         self.url = ""
 
     def check_alive(self) -> None:
@@ -505,11 +739,12 @@ class Bot:
             if server is not None:
                 server.stop()
 
-    async def user(self, sender_prefix: str, turns: int, offset: int,
-                   deadline: Deadline) -> list[tuple[float, Optional[str]]]:
+    async def user(
+        self, sender_prefix: str, turns: int, offset: int, deadline: Deadline
+    ) -> list[tuple[float, str | None, str]]:
         """One user: `turns` turns over consecutive conversations, one aiohttp session,
         a new sender per conversation."""
-        out: list[tuple[float, Optional[str]]] = []
+        out: list[tuple[float, str | None, str]] = []
         async with aiohttp.ClientSession() as session:
             conv_index = offset
             while len(out) < turns:
@@ -519,75 +754,123 @@ class Bot:
                     if len(out) >= turns:
                         break
                     deadline.check(f"{self.name} load")
-                    out.append(await post_turn(session, self.url, sender, text,
-                                               self.timeout))
+                    latency, error = await post_turn(
+                        session, self.url, sender, text, self.timeout
+                    )
+                    out.append((latency, error, text))
                 conv_index += 1
         return out
 
-    async def run_users(self, users: int, turns: int, tag: str,
-                        deadline: Deadline) -> dict[str, Any]:
+    async def run_users(
+        self, users: int, turns: int, tag: str, deadline: Deadline
+    ) -> dict[str, Any]:
+        watch = CpuWatch([s.pid for s in (self.rasa, self.actions) if s is not None])
         start = time.perf_counter()
         results = await asyncio.wait_for(
-            asyncio.gather(*(self.user(f"bench-{tag}-u{u}", turns, u * 3, deadline)
-                             for u in range(users))),
-            timeout=max(1.0, deadline.left()))
+            asyncio.gather(
+                *(
+                    self.user(f"bench-{tag}-u{u}", turns, u * 3, deadline)
+                    for u in range(users)
+                )
+            ),
+            timeout=max(1.0, deadline.left()),
+        )
         wall = time.perf_counter() - start
         flat = [r for user in results for r in user]
         self.check_alive()
-        return summarize(flat, wall, users)
+        summary = summarize(flat, wall, users)
+        summary["cpu"] = watch.result()
+        return summary
 
     async def long_conversation(self, turns: int, deadline: Deadline) -> dict[str, Any]:
         """One sender, `turns` turns; per-turn latency and RSS before/after."""
         sender = f"bench-long-{uuid.uuid4().hex[:8]}"
-        script = ["hello", "I'm a machine learning engineer building recommendation models"]
+        script = [
+            "hello",
+            "I'm a machine learning engineer building recommendation models",
+        ]
         while len(script) < turns:
             script += ADVISOR_LONG_CYCLE
         rss_before = rss_tree_mb(self.rasa.pid)
+        watch = CpuWatch([self.rasa.pid] + ([self.actions.pid] if self.actions else []))
         latencies: list[float] = []
         errors = 0
         async with aiohttp.ClientSession() as session:
             for text in script[:turns]:
                 deadline.check("long conversation")
-                latency, error = await post_turn(session, self.url, sender, text,
-                                                 self.timeout)
+                latency, error = await post_turn(
+                    session, self.url, sender, text, self.timeout
+                )
                 latencies.append(round(latency, 1))
                 errors += error is not None
             events = None
             try:
-                tracker_url = self.url.replace(WEBHOOK, f"/conversations/{sender}/tracker")
-                async with session.get(tracker_url, timeout=aiohttp.ClientTimeout(
-                        total=self.timeout)) as resp:
+                tracker_url = self.url.replace(
+                    WEBHOOK, f"/conversations/{sender}/tracker"
+                )
+                async with session.get(
+                    tracker_url, timeout=aiohttp.ClientTimeout(total=self.timeout)
+                ) as resp:
                     if resp.status == 200:
                         events = len((await resp.json()).get("events", []))
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
                 pass
         self.check_alive()
         first, last = latencies[:10], latencies[-10:]
-        return {"turns": turns, "errors": errors, "tracker_events": events,
-                "p50_first10_ms": round(median(first), 1),
-                "p50_last10_ms": round(median(last), 1),
-                "growth_last_vs_first": round(median(last) / median(first), 2),
-                "rss_before_mb": rss_before, "rss_after_mb": rss_tree_mb(self.rasa.pid),
-                "latencies_ms": latencies}
+        return {
+            "turns": turns,
+            "errors": errors,
+            "tracker_events": events,
+            "cpu": watch.result(),
+            "p50_first10_ms": round(median(first), 1),
+            "p50_last10_ms": round(median(last), 1),
+            "growth_last_vs_first": round(median(last) / median(first), 2),
+            "rss_before_mb": rss_before,
+            "rss_after_mb": rss_tree_mb(self.rasa.pid),
+            "latencies_ms": latencies,
+        }
 
 
-def summarize(results: list[tuple[float, Optional[str]]], wall: float,
-              users: int) -> dict[str, Any]:
+def summarize(
+    results: list[tuple[float, str | None, str]], wall: float, users: int
+) -> dict[str, Any]:
     lat = [r[0] for r in results if r[1] is None]
     errors = collections.Counter(r[1] for r in results if r[1] is not None)
 
-    def r1(x: Optional[float]) -> Optional[float]:
+    def r1(x: float | None) -> float | None:
         return None if x is None else round(x, 1)
 
-    return {"users": users, "turns": len(results), "ok": len(lat),
-            "errors": dict(errors), "wall_s": round(wall, 2),
-            "p50_ms": r1(percentile(lat, 50)), "p95_ms": r1(percentile(lat, 95)),
-            "p99_ms": r1(percentile(lat, 99)), "mean_ms": r1(statistics.fmean(lat)) if lat else None,
-            "msgs_per_s": round(len(lat) / wall, 2) if wall > 0 else None}
+    return {
+        "users": users,
+        "turns": len(results),
+        "ok": len(lat),
+        "errors": dict(errors),
+        "wall_s": round(wall, 2),
+        "p50_ms": r1(percentile(lat, 50)),
+        "p95_ms": r1(percentile(lat, 95)),
+        "p99_ms": r1(percentile(lat, 99)),
+        "mean_ms": r1(statistics.fmean(lat)) if lat else None,
+        "msgs_per_s": round(len(lat) / wall, 2) if wall > 0 else None,
+        "by_message": by_message(results),
+    }
 
 
-async def wait_ready(server: Server, url: str, probe: str, deadline: Deadline,
-                     ready_timeout: float) -> float:
+def by_message(results: list[tuple[float, str | None, str]]) -> dict[str, Any]:
+    """p50 per user text (which turns cost what), slowest first."""
+    groups: dict[str, list[float]] = collections.defaultdict(list)
+    for latency, error, text in results:
+        if error is None:
+            groups[text].append(latency)
+    rows = {
+        text: {"n": len(v), "p50_ms": round(percentile(v, 50), 1)}
+        for text, v in groups.items()
+    }
+    return dict(sorted(rows.items(), key=lambda kv: -kv[1]["p50_ms"]))
+
+
+async def wait_ready(
+    server: Server, url: str, probe: str, deadline: Deadline, ready_timeout: float
+) -> float:
     """Seconds from process start to the first REST POST answered with a reply."""
     limit = min(ready_timeout, deadline.left())
     async with aiohttp.ClientSession() as session:
@@ -600,15 +883,17 @@ async def wait_ready(server: Server, url: str, probe: str, deadline: Deadline,
                 if deadline.left() <= 0:
                     raise BenchTimeout(f"time cap reached while starting {server.name}")
                 raise error
-            _, error = await post_turn(session, url, f"bench-ready-{uuid.uuid4().hex[:8]}",
-                                       probe, timeout=30)
+            _, error = await post_turn(
+                session, url, f"bench-ready-{uuid.uuid4().hex[:8]}", probe, timeout=30
+            )
             if error is None:
                 return round(time.monotonic() - server.t0, 2)
             await asyncio.sleep(0.2)
 
 
-async def wait_health(server: Server, url: str, deadline: Deadline,
-                      ready_timeout: float) -> float:
+async def wait_health(
+    server: Server, url: str, deadline: Deadline, ready_timeout: float
+) -> float:
     limit = min(ready_timeout, deadline.left())
     async with aiohttp.ClientSession() as session:
         while True:
@@ -619,7 +904,9 @@ async def wait_health(server: Server, url: str, deadline: Deadline,
                 server.stop()
                 raise error
             try:
-                async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                async with session.get(
+                    url, timeout=aiohttp.ClientTimeout(total=5)
+                ) as resp:
                     if resp.status == 200:
                         return round(time.monotonic() - server.t0, 2)
             except (aiohttp.ClientError, asyncio.TimeoutError):
@@ -637,102 +924,329 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
     return env
 
 
-async def start_stock(args, deadline: Deadline, logs: Path, tag: str,
-                      conversations: list[list[str]]) -> tuple[Bot, dict[str, Any]]:
+async def start_stock(
+    args, deadline: Deadline, logs: Path, tag: str, conversations: list[list[str]]
+) -> tuple[Bot, dict[str, Any]]:
     bot = Bot("stock", conversations, args.request_timeout)
     info: dict[str, Any] = {}
-    env = base_env(PYTHONPATH=str(STOCK_DIR), **parse_env(args.stock_env))
+    watch = CpuWatch([])
+    env = {**base_env(PYTHONPATH=str(STOCK_DIR)), **parse_env(args.stock_env)}
     endpoints = yaml.safe_load((STOCK_DIR / "endpoints.yml").read_text()) or {}
     if (endpoints.get("action_endpoint") or {}).get("url"):
         # its endpoints use an action server: start it like the advisor's
         port = free_port()
-        bot.actions = Server("stock action server", [
-            str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-            STOCK_DIR, base_env(SANIC_HOST="127.0.0.1", PYTHONPATH=str(STOCK_DIR)),
-            logs / f"{tag}-stock-actions.log")
+        bot.actions = Server(
+            "stock action server",
+            [
+                str(BIN / "rasa"),
+                "run",
+                "actions",
+                "--actions",
+                "actions",
+                "--port",
+                str(port),
+            ],
+            STOCK_DIR,
+            base_env(SANIC_HOST="127.0.0.1", PYTHONPATH=str(STOCK_DIR)),
+            logs / f"{tag}-stock-actions.log",
+        )
+        watch.pids.append(bot.actions.pid)
         info["actions_ready_s"] = await wait_health(
-            bot.actions, f"http://127.0.0.1:{port}/health", deadline, args.ready_timeout)
+            bot.actions, f"http://127.0.0.1:{port}/health", deadline, args.ready_timeout
+        )
     port = free_port()
     bot.url = f"http://127.0.0.1:{port}{WEBHOOK}"
     model = stock_model(STOCK_DIR)
-    bot.rasa = Server("stock rasa server", [
-        str(BIN / "rasa"), "run", "--model", str(model), "--endpoints", "endpoints.yml",
-        "--credentials", "credentials.yml", "--enable-api", "--interface", "127.0.0.1",
-        "--port", str(port)], STOCK_DIR, env, logs / f"{tag}-stock-rasa.log")
-    info["ready_s"] = await wait_ready(bot.rasa, bot.url, "hello", deadline,
-                                       args.ready_timeout)
+    bot.rasa = Server(
+        "stock rasa server",
+        [
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--enable-api",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        STOCK_DIR,
+        env,
+        logs / f"{tag}-stock-rasa.log",
+    )
+    watch.pids.append(bot.rasa.pid)
+    info["ready_s"] = await wait_ready(
+        bot.rasa, bot.url, "hello", deadline, args.ready_timeout
+    )
+    info["ready_cpu"] = watch.result()
     return bot, info
 
 
-async def start_advisor(args, deadline: Deadline, logs: Path, tag: str,
-                        model: Path) -> tuple[Bot, dict[str, Any]]:
-    """As scripts/run.sh: the action server first (until /health answers), then
-    `rasa run` with the project's endpoints and credentials, the API on, CORS for
-    the web page's origins (the page itself is not part of the bot)."""
+# What scripts/run.sh passes to the Rasa server when `scripts/run.sh check` cannot say
+# (older run.sh): environment, then arguments; --model and --port are replaced.
+RUN_SH_FALLBACK = (
+    {"SANIC_REQUEST_MAX_SIZE": "65536", "SANIC_WEBSOCKET_MAX_SIZE": "65536"},
+    [
+        "rasa",
+        "run",
+        "--model",
+        "models/advisor.tar.gz",
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        "5005",
+        "--enable-api",
+    ],
+)
+# Settings a developer's shell may carry that would point the bench's servers at shared
+# databases, Redis or several workers; the bench drops them (--advisor-env sets them).
+SHARED_STATE_ENV = (
+    "TRACKER_DB_URL",
+    "DB_HOST",
+    "REDIS_URL",
+    "REDIS_HOST",
+    "SANIC_WORKERS",
+    "TRACKER_DB_PATH",
+    "RASA_AUTH_TOKEN",
+)
+
+
+def run_sh_rasa_command(web_port: int = 8080) -> tuple[dict[str, str], list[str], str]:
+    """The Rasa server's environment and argv as scripts/run.sh would start it, from
+    `scripts/run.sh check` (so the bench follows run.sh); else RUN_SH_FALLBACK."""
+    env = {k: v for k, v in os.environ.items() if k not in SHARED_STATE_ENV}
+    env.update(ACTION_PORT="5055", RASA_PORT="5005", WEB_PORT=str(web_port))
+    env.pop("RASA_INTERFACE", None)
+    env.pop("RASA_ENABLE_API", None)
+    try:
+        out = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "run.sh"), "check"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+        if out.returncode == 0 and line.startswith("ok: "):
+            tokens = shlex.split(line[4:])
+            extra: dict[str, str] = {}
+            while tokens and re.match(r"^[A-Z_][A-Z0-9_]*=", tokens[0]):
+                key, _, value = tokens.pop(0).partition("=")
+                extra[key] = value
+            if len(tokens) > 2 and tokens[0].endswith("rasa") and tokens[1] == "run":
+                return extra, ["rasa"] + tokens[1:], "scripts/run.sh check"
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        pass
+    env_, argv = RUN_SH_FALLBACK
+    return dict(env_), list(argv), "built-in copy of scripts/run.sh (check unavailable)"
+
+
+def replace_arg(argv: list[str], flag: str, value: str) -> list[str]:
+    argv = list(argv)
+    if flag in argv:
+        argv[argv.index(flag) + 1] = value
+    else:
+        argv += [flag, value]
+    return argv
+
+
+async def start_advisor(
+    args, deadline: Deadline, logs: Path, tag: str, model: Path, store_dir: Path
+) -> tuple[Bot, dict[str, Any]]:
+    """As scripts/run.sh: the action server first (until /health answers; without the
+    SANIC_* size limits), then `rasa run` with the environment and arguments that
+    `scripts/run.sh check` prints, on a free port, with the copied model. The tracker
+    store's SQLite file (TRACKER_DB_PATH) is a new one in a temporary folder, so the
+    bench neither fills nor reads the project's var/data. The web page is not part
+    of the bot and is not started."""
     bot = Bot("advisor", ADVISOR_CONVERSATIONS, args.request_timeout)
     info: dict[str, Any] = {}
+    watch = CpuWatch([])
     action_port = free_port()
     action_url = f"http://127.0.0.1:{action_port}/webhook"
-    bot.actions = Server("advisor action server", [
-        str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-        "--port", str(action_port)], ROOT,
-        base_env(SANIC_HOST="127.0.0.1", PYTHONPATH=str(ROOT), **parse_env(args.action_env)),
-        logs / f"{tag}-advisor-actions.log")
+    action_env = base_env(SANIC_HOST="127.0.0.1", PYTHONPATH=str(ROOT))
+    for key in (
+        "SANIC_REQUEST_MAX_SIZE",
+        "SANIC_WEBSOCKET_MAX_SIZE",
+        *SHARED_STATE_ENV,
+    ):
+        action_env.pop(key, None)
+    action_env.update(parse_env(args.action_env))
+    bot.actions = Server(
+        "advisor action server",
+        [
+            str(BIN / "rasa"),
+            "run",
+            "actions",
+            "--actions",
+            "actions",
+            "--port",
+            str(action_port),
+        ],
+        ROOT,
+        action_env,
+        logs / f"{tag}-advisor-actions.log",
+    )
+    watch.pids.append(bot.actions.pid)
     info["actions_ready_s"] = await wait_health(
-        bot.actions, f"http://127.0.0.1:{action_port}/health", deadline, args.ready_timeout)
-    port, web_port = free_port(), 8080
+        bot.actions,
+        f"http://127.0.0.1:{action_port}/health",
+        deadline,
+        args.ready_timeout,
+    )
+    port = free_port()
     bot.url = f"http://127.0.0.1:{port}{WEBHOOK}"
-    env = base_env(PYTHONPATH=str(ROOT), ACTION_SERVER_URL=action_url,
-                   **parse_env(args.advisor_env))
-    bot.rasa = Server("advisor rasa server", [
-        str(BIN / "rasa"), "run", "--model", str(model), "--endpoints", args.endpoints,
-        "--credentials", "credentials.yml", "--enable-api", "--interface", "127.0.0.1",
-        "--port", str(port), "--cors", f"http://localhost:{web_port}",
-        f"http://127.0.0.1:{web_port}"], ROOT, env, logs / f"{tag}-advisor-rasa.log")
-    info["ready_s"] = await wait_ready(bot.rasa, bot.url, "hello", deadline,
-                                       args.ready_timeout)
+    run_env, argv, source = run_sh_rasa_command()
+    argv = replace_arg(argv, "--model", str(model))
+    argv = replace_arg(argv, "--port", str(port))
+    if args.endpoints != "endpoints.yml":
+        argv = replace_arg(argv, "--endpoints", args.endpoints)
+    env = base_env(PYTHONPATH=str(ROOT), ACTION_SERVER_URL=action_url)
+    for key in SHARED_STATE_ENV:
+        env.pop(key, None)
+    db = store_dir / f"{tag}-tracker.db"
+    env.update(run_env, TRACKER_DB_PATH=str(db))
+    env.update(parse_env(args.advisor_env))
+    info["command"] = {
+        "source": source,
+        "argv": ["rasa"] + argv[1:],
+        "env": {**run_env, "TRACKER_DB_PATH": str(db), **parse_env(args.advisor_env)},
+    }
+    bot.rasa = Server(
+        "advisor rasa server",
+        [str(BIN / "rasa")] + argv[1:],
+        ROOT,
+        env,
+        logs / f"{tag}-advisor-rasa.log",
+    )
+    watch.pids.append(bot.rasa.pid)
+    info["ready_s"] = await wait_ready(
+        bot.rasa, bot.url, "hello", deadline, args.ready_timeout
+    )
+    info["ready_cpu"] = watch.result()
     info["total_ready_s"] = round(time.monotonic() - bot.actions.t0, 2)
     return bot, info
 
 
-async def measure(bot: Bot, info: dict[str, Any], args, deadline: Deadline,
-                  tag: str) -> dict[str, Any]:
+def busy_note(phase: dict[str, Any]) -> str:
+    other = (phase.get("cpu") or {}).get("other_cores", 0)
+    return (
+        f" [other processes used {other} cores: skewed]" if other > BUSY_CORES else ""
+    )
+
+
+def skewed(phase: dict[str, Any], key: str = "cpu") -> bool:
+    return (phase.get(key) or {}).get("other_cores", 0) > BUSY_CORES
+
+
+async def unskewed(
+    make: Callable[[], Any], args, deadline: Deadline, what: str
+) -> dict[str, Any]:
+    """Run a measurement; while other processes used more than BUSY_CORES of CPU
+    meanwhile, wait for a quiet machine and run it again (up to --retry-busy times).
+    The discarded attempts' CPU figures are kept in the result."""
+    discarded = []
+    while True:
+        result = await make()
+        if not skewed(result) or len(discarded) >= args.retry_busy:
+            break
+        discarded.append(result["cpu"])
+        log(
+            f"  {what}: other processes used {result['cpu']['other_cores']} cores; "
+            f"measuring again ({len(discarded)}/{args.retry_busy})"
+        )
+        deadline.check(what, need=30)
+        await wait_quiet(max(args.wait_quiet, 60), deadline)
+    if discarded:
+        result["discarded_busy_attempts"] = discarded
+    return result
+
+
+async def measure(
+    bot: Bot, info: dict[str, Any], args, deadline: Deadline, tag: str
+) -> dict[str, Any]:
     """Warm-up (not measured), then load (a) and (b), with RSS after each."""
     result = dict(info)
     result["rasa_pid"] = bot.rasa.pid
     result["rss_ready_mb"] = rss_tree_mb(bot.rasa.pid)
     await bot.run_users(1, args.warmup_turns, f"{tag}-warm", deadline)
     log(f"  {bot.name}: (a) {args.seq_turns} sequential turns ...")
-    seq = await bot.run_users(1, args.seq_turns, f"{tag}-seq", deadline)
+    seq = await unskewed(
+        lambda: bot.run_users(1, args.seq_turns, f"{tag}-seq", deadline),
+        args,
+        deadline,
+        f"{bot.name} (a)",
+    )
     result["sequential"] = seq
     result["rss_after_seq_mb"] = rss_tree_mb(bot.rasa.pid)
-    log(f"  {bot.name}: p50 {seq['p50_ms']} ms, p95 {seq['p95_ms']} ms; "
-        f"(b) {args.users} users x {args.turns_per_user} turns ...")
-    conc = await bot.run_users(args.users, args.turns_per_user, f"{tag}-conc", deadline)
+    log(
+        f"  {bot.name}: p50 {seq['p50_ms']} ms, p95 {seq['p95_ms']} ms"
+        f"{busy_note(seq)}; "
+        f"(b) {args.users} users x {args.turns_per_user} turns ..."
+    )
+    conc = await unskewed(
+        lambda: bot.run_users(args.users, args.turns_per_user, f"{tag}-conc", deadline),
+        args,
+        deadline,
+        f"{bot.name} (b)",
+    )
     result["concurrent"] = conc
     result["rasa_rss_mb"] = rss_tree_mb(bot.rasa.pid)
     result["action_rss_mb"] = rss_tree_mb(bot.actions.pid) if bot.actions else None
-    log(f"  {bot.name}: {conc['msgs_per_s']} msgs/s, p50 {conc['p50_ms']} ms; "
-        f"RSS rasa {result['rasa_rss_mb']} MB, actions {result['action_rss_mb']} MB")
+    log(
+        f"  {bot.name}: {conc['msgs_per_s']} msgs/s, p50 {conc['p50_ms']} ms"
+        f"{busy_note(conc)}; "
+        f"RSS rasa {result['rasa_rss_mb']} MB, actions {result['action_rss_mb']} MB"
+    )
     return result
 
 
 async def scaling(bot: Bot, args, deadline: Deadline) -> dict[str, Any]:
-    out: dict[str, Any] = {"note": "advisor only, on the last round's servers after its load"}
+    out: dict[str, Any] = {
+        "note": "advisor only, on the last round's servers after its load"
+    }
     log(f"  advisor: one conversation of {args.long_turns} turns ...")
-    out["long_conversation"] = await bot.long_conversation(args.long_turns, deadline)
+    out["long_conversation"] = await unskewed(
+        lambda: bot.long_conversation(args.long_turns, deadline),
+        args,
+        deadline,
+        "advisor long conversation",
+    )
     lc = out["long_conversation"]
-    log(f"  advisor: turns 1-10 p50 {lc['p50_first10_ms']} ms, last 10 p50 "
-        f"{lc['p50_last10_ms']} ms; RSS {lc['rss_before_mb']} -> {lc['rss_after_mb']} MB")
+    log(
+        f"  advisor: turns 1-10 p50 {lc['p50_first10_ms']} ms, last 10 p50 "
+        f"{lc['p50_last10_ms']} ms; "
+        f"RSS {lc['rss_before_mb']} -> {lc['rss_after_mb']} MB"
+    )
     out["users"] = []
     for users in args.scale_users:
         deadline.check(f"scaling with {users} users", need=10)
         rss_before = rss_tree_mb(bot.rasa.pid)
-        res = await bot.run_users(users, args.scale_turns, f"scale{users}", deadline)
-        res["rss_before_mb"], res["rss_after_mb"] = rss_before, rss_tree_mb(bot.rasa.pid)
+        res = await unskewed(
+            lambda users=users: bot.run_users(
+                users, args.scale_turns, f"scale{users}", deadline
+            ),
+            args,
+            deadline,
+            f"advisor {users} users",
+        )
+        res["rss_before_mb"], res["rss_after_mb"] = rss_before, rss_tree_mb(
+            bot.rasa.pid
+        )
         out["users"].append(res)
-        log(f"  advisor: {users:>2} users: p50 {res['p50_ms']} ms, "
-            f"{res['msgs_per_s']} msgs/s")
+        log(
+            f"  advisor: {users:>2} users: p50 {res['p50_ms']} ms, "
+            f"{res['msgs_per_s']} msgs/s"
+        )
     return out
 
 
@@ -740,30 +1254,58 @@ async def scaling(bot: Bot, args, deadline: Deadline) -> dict[str, Any]:
 # profiling (optional)
 
 
+# (label, substrings of a frame); the first category any frame of a stack matches wins,
+# so specific costs (schema validation, logging) come before the code that calls them.
+PROFILE_CATEGORIES = [
+    ("action response validation (jsonschema)", ("jsonschema/",)),
+    ("logging", ("logging/__init__.py", "structlog/", "rasa/utils/log_utils")),
+    ("response templating (nlg)", ("rasa/core/nlg/",)),
+    (
+        "spaCy",
+        ("spacy/", "spacy_utils.py", "spacy_tokenizer.py", "spacy_entity_extractor.py"),
+    ),
+    (
+        "DIET / TensorFlow",
+        ("diet_classifier.py", "tensorflow/", "keras/", "rasa/utils/tensorflow/"),
+    ),
+    ("CountVectorsFeaturizer", ("count_vectors_featurizer.py", "sklearn/")),
+    ("LexicalSyntacticFeaturizer", ("lexical_syntactic_featurizer.py",)),
+    ("other NLU components", ("rasa/nlu/",)),
+    ("tracker store (load/save)", ("tracker_store.py",)),
+    (
+        "action server call (HTTP client, payload)",
+        ("rasa/utils/endpoints.py", "aiohttp/"),
+    ),
+    (
+        "policies (rules, memoization, featurizing)",
+        ("rasa/core/policies/", "rasa/core/featurizers/"),
+    ),
+    ("tracker / events bookkeeping", ("rasa/shared/core/",)),
+    ("graph runner (dask)", ("dask/", "rasa/engine/")),
+    (
+        "other Rasa core (processor, agent, actions)",
+        (
+            "rasa/core/processor.py",
+            "rasa/core/agent.py",
+            "rasa/core/actions/",
+            "rasa/core/lock",
+        ),
+    ),
+    ("HTTP server (sanic), JSON", ("sanic/", "json/", "channels/")),
+]
+
+
 def categorize(stack: str) -> str:
-    """Assign one sampled stack (outermost first, frames joined by ';') to a cost."""
-    s = stack
-    rules = [
-        ("logging", ("logging/__init__.py", "structlog")),
-        ("action server HTTP call", ("rasa/utils/endpoints.py", "rasa/core/actions/action.py:run (rasa")),
-        ("tracker store", ("tracker_store.py",)),
-        ("spaCy (SpacyNLP/Tokenizer/EntityExtractor)", ("rasa/nlu/utils/spacy_utils.py",
-                                                       "spacy_tokenizer.py",
-                                                       "spacy_entity_extractor.py")),
-        ("DIET (TensorFlow)", ("diet_classifier.py",)),
-        ("CountVectorsFeaturizer", ("count_vectors_featurizer.py",)),
-        ("LexicalSyntacticFeaturizer", ("lexical_syntactic_featurizer.py",)),
-        ("FallbackClassifier", ("fallback_classifier.py",)),
-        ("policies", ("rasa/core/policies/", "rasa/core/featurizers/")),
-        ("tracker/domain bookkeeping", ("rasa/shared/core/trackers.py",
-                                        "rasa/shared/core/domain.py",
-                                        "rasa/shared/core/events.py")),
-        ("graph runner (other)", ("rasa/engine/",)),
-        ("sanic / HTTP server", ("sanic/",)),
-        ("asyncio idle", ("base_events.py", "selectors.py")),
-    ]
-    for label, needles in rules:
-        if any(n in s for n in needles):
+    """Assign one sampled stack (py-spy raw format: frames outermost first, joined by
+    ';') to a cost category; a stack that ends in the server's event loop is idle."""
+    frames = stack.split(";")
+    if frames and (
+        frames[-1].startswith("serve (sanic/server/runners.py")
+        or "selectors.py" in frames[-1]
+    ):
+        return "idle (waiting, e.g. for the action server)"
+    for label, needles in PROFILE_CATEGORIES:
+        if any(n in stack for n in needles):
             return label
     return "other"
 
@@ -782,14 +1324,20 @@ def summarize_pyspy(raw: Path) -> dict[str, Any]:
         total += n
         cats[categorize(stack)] += n
         selfs[stack.split(";")[-1]] += n
-    return {"samples": total,
-            "categories_pct": {k: round(100 * v / total, 1) for k, v in cats.most_common()}
-            if total else {},
-            "top_self": [[k, round(100 * v / total, 1)] for k, v in selfs.most_common(25)]
-            if total else []}
+    return {
+        "samples": total,
+        "categories_pct": {k: round(100 * v / total, 1) for k, v in cats.most_common()}
+        if total
+        else {},
+        "top_self": [[k, round(100 * v / total, 1)] for k, v in selfs.most_common(25)]
+        if total
+        else [],
+    }
 
 
-async def profile(bot: Bot, seconds: float, deadline: Deadline, stamp: str) -> dict[str, Any]:
+async def profile(
+    bot: Bot, seconds: float, deadline: Deadline, stamp: str
+) -> dict[str, Any]:
     pyspy = shutil.which("py-spy", path=str(BIN)) or shutil.which("py-spy")
     if not pyspy:
         return {"error": "py-spy not installed (.venv/bin/pip install py-spy)"}
@@ -800,10 +1348,28 @@ async def profile(bot: Bot, seconds: float, deadline: Deadline, stamp: str) -> d
         if server is None:
             continue
         path = RESULTS / f"{stamp}-pyspy-{name}.txt"
-        procs[name] = (path, subprocess.Popen(
-            [pyspy, "record", "--pid", str(server.pid), "--duration", str(int(seconds)),
-             "--rate", "200", "--format", "raw", "--output", str(path), "--nonblocking"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        procs[name] = (
+            path,
+            subprocess.Popen(
+                [
+                    pyspy,
+                    "record",
+                    "--pid",
+                    str(server.pid),
+                    "--duration",
+                    str(int(seconds)),
+                    "--rate",
+                    "200",
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(path),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            ),
+        )
     await asyncio.sleep(1.0)
     stop_at = time.monotonic() + seconds
     turns = 0
@@ -842,10 +1408,10 @@ async def profile(bot: Bot, seconds: float, deadline: Deadline, stamp: str) -> d
 # report
 
 
-def collect(rounds: list[dict[str, Any]], bot: str) -> dict[str, Optional[float]]:
+def collect(rounds: list[dict[str, Any]], bot: str) -> dict[str, float | None]:
     rows = [r[bot] for r in rounds if bot in r]
 
-    def med(get: Callable[[dict], Any]) -> Optional[float]:
+    def med(get: Callable[[dict], Any]) -> float | None:
         vals = []
         for row in rows:
             try:
@@ -869,12 +1435,26 @@ def collect(rounds: list[dict[str, Any]], bot: str) -> dict[str, Optional[float]
         "rss_ready_mb": med(lambda r: r["rss_ready_mb"]),
         "rasa_rss_mb": med(lambda r: r["rasa_rss_mb"]),
         "action_rss_mb": med(lambda r: r["action_rss_mb"]),
-        "errors": sum(sum(r[k]["errors"].values()) for r in rows
-                      for k in ("sequential", "concurrent") if k in r),
+        "errors": sum(
+            sum(r[k]["errors"].values())
+            for r in rows
+            for k in ("sequential", "concurrent")
+            if k in r
+        ),
+        "other_cores_max": max(
+            [
+                r[k]["cpu"]["other_cores"]
+                for r in rows
+                for k in ("sequential", "concurrent")
+                if k in r and "cpu" in r[k]
+            ]
+            + [r["ready_cpu"]["other_cores"] for r in rows if "ready_cpu" in r],
+            default=None,
+        ),
     }
 
 
-def ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+def ratio(a: float | None, b: float | None) -> float | None:
     if a is None or b is None or b == 0:
         return None
     return round(a / b, 3)
@@ -889,7 +1469,9 @@ def fmt(value: Any, digits: int = 1) -> str:
 
 
 def report(result: dict[str, Any], args) -> str:
-    stock, adv = result["summary"].get("stock", {}), result["summary"].get("advisor", {})
+    stock, adv = result["summary"].get("stock", {}), result["summary"].get(
+        "advisor", {}
+    )
     ratios = result["ratios"]
     lines = []
     head = f"{'metric':<38}{'stock':>10}{'advisor':>10}{'adv/stock':>11}  target"
@@ -900,9 +1482,9 @@ def report(result: dict[str, Any], args) -> str:
         ("ready time, Rasa server (s)", "ready_s"),
         ("ready time, action server (s)", "actions_ready_s"),
         ("ready time, all servers in sequence (s)", "total_ready_s"),
-        (f"(a) sequential p50 (ms)", "seq_p50_ms"),
-        (f"(a) sequential p95 (ms)", "seq_p95_ms"),
-        (f"(a) sequential p99 (ms)", "seq_p99_ms"),
+        ("(a) sequential p50 (ms)", "seq_p50_ms"),
+        ("(a) sequential p95 (ms)", "seq_p95_ms"),
+        ("(a) sequential p99 (ms)", "seq_p99_ms"),
         (f"(b) {args.users} users p50 (ms)", "conc_p50_ms"),
         (f"(b) {args.users} users p95 (ms)", "conc_p95_ms"),
         (f"(b) {args.users} users p99 (ms)", "conc_p99_ms"),
@@ -918,8 +1500,10 @@ def report(result: dict[str, Any], args) -> str:
             op, bound = targets[key]
             status = result["targets"][key]["status"]
             target = f"{op} {bound}x  {status}"
-        lines.append(f"{label:<38}{fmt(stock.get(key)):>10}{fmt(adv.get(key)):>10}"
-                     f"{fmt(ratios.get(key), 2):>11}  {target}")
+        lines.append(
+            f"{label:<38}{fmt(stock.get(key)):>10}{fmt(adv.get(key)):>10}"
+            f"{fmt(ratios.get(key), 2):>11}  {target}"
+        )
     return "\n".join(lines)
 
 
@@ -927,24 +1511,33 @@ def scaling_report(sc: dict[str, Any]) -> str:
     lines = []
     lc = sc.get("long_conversation")
     if lc:
-        lines.append(f"advisor, one conversation of {lc['turns']} turns: p50 turns 1-10 "
-                     f"{lc['p50_first10_ms']} ms, turns {lc['turns'] - 9}-{lc['turns']} "
-                     f"{lc['p50_last10_ms']} ms (x{lc['growth_last_vs_first']}); RSS "
-                     f"{lc['rss_before_mb']} -> {lc['rss_after_mb']} MB; tracker events "
-                     f"{lc['tracker_events']}")
+        lines.append(
+            f"advisor, one conversation of {lc['turns']} turns: p50 turns 1-10 "
+            f"{lc['p50_first10_ms']} ms, turns {lc['turns'] - 9}-{lc['turns']} "
+            f"{lc['p50_last10_ms']} ms (x{lc['growth_last_vs_first']}); RSS "
+            f"{lc['rss_before_mb']} -> {lc['rss_after_mb']} MB; tracker events "
+            f"{lc['tracker_events']}{busy_note(lc)}"
+        )
     if sc.get("users"):
-        lines.append(f"{'users':>6}{'p50 ms':>10}{'p95 ms':>10}{'msgs/s':>10}"
-                     f"{'RSS after MB':>14}{'errors':>8}")
+        lines.append(
+            f"{'users':>6}{'p50 ms':>10}{'p95 ms':>10}{'msgs/s':>10}"
+            f"{'RSS after MB':>14}{'errors':>8}{'other CPU':>11}"
+        )
         for row in sc["users"]:
-            lines.append(f"{row['users']:>6}{fmt(row['p50_ms']):>10}{fmt(row['p95_ms']):>10}"
-                         f"{fmt(row['msgs_per_s'], 2):>10}{fmt(row['rss_after_mb']):>14}"
-                         f"{sum(row['errors'].values()):>8}")
+            lines.append(
+                f"{row['users']:>6}{fmt(row['p50_ms']):>10}{fmt(row['p95_ms']):>10}"
+                f"{fmt(row['msgs_per_s'], 2):>10}{fmt(row['rss_after_mb']):>14}"
+                f"{sum(row['errors'].values()):>8}"
+                f"{fmt((row.get('cpu') or {}).get('other_cores'), 2):>11}"
+                + ("  skewed" if skewed(row) else "")
+            )
     return "\n".join(lines)
 
 
-def plot(sc: dict[str, Any], path: Path) -> Optional[str]:
+def plot(sc: dict[str, Any], path: Path) -> str | None:
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except Exception as exc:  # matplotlib missing or broken: no plot
@@ -954,7 +1547,9 @@ def plot(sc: dict[str, Any], path: Path) -> Optional[str]:
     if lc:
         lat = lc["latencies_ms"]
         left.plot(range(1, len(lat) + 1), lat, ".", alpha=0.5, label="turn")
-        window = [statistics.median(lat[max(0, i - 4):i + 5]) for i in range(len(lat))]
+        window = [
+            statistics.median(lat[max(0, i - 4) : i + 5]) for i in range(len(lat))
+        ]
         left.plot(range(1, len(lat) + 1), window, "-", label="rolling median (9)")
         left.set_xlabel("turn in one conversation")
         left.set_ylabel("latency (ms)")
@@ -981,38 +1576,101 @@ def plot(sc: dict[str, Any], path: Path) -> Optional[str]:
 # main
 
 
-def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--rounds", type=int, default=1,
-                   help="stock/advisor pairs, alternated; medians are reported")
-    p.add_argument("--train-advisor", action="store_true",
-                   help="time a `rasa train --force` of the advisor into a temporary folder")
-    p.add_argument("--time-cap", type=float, default=20.0, help="minutes for everything")
-    p.add_argument("--request-timeout", type=float, default=30.0, help="seconds per turn")
-    p.add_argument("--ready-timeout", type=float, default=300.0,
-                   help="seconds for a server to start")
-    p.add_argument("--warmup-turns", type=int, default=10, help="unmeasured turns first")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="stock/advisor pairs, alternated; medians are reported",
+    )
+    p.add_argument(
+        "--train-advisor",
+        action="store_true",
+        help="time a `rasa train --force` of the advisor into a temporary folder",
+    )
+    p.add_argument(
+        "--time-cap", type=float, default=20.0, help="minutes for everything"
+    )
+    p.add_argument(
+        "--request-timeout", type=float, default=30.0, help="seconds per turn"
+    )
+    p.add_argument(
+        "--ready-timeout",
+        type=float,
+        default=300.0,
+        help="seconds for a server to start",
+    )
+    p.add_argument(
+        "--warmup-turns", type=int, default=10, help="unmeasured turns first"
+    )
     p.add_argument("--seq-turns", type=int, default=200)
     p.add_argument("--users", type=int, default=16)
     p.add_argument("--turns-per-user", type=int, default=20)
     p.add_argument("--long-turns", type=int, default=100)
     p.add_argument("--scale-users", default="1,4,16,32")
-    p.add_argument("--scale-turns", type=int, default=20, help="turns per user when scaling")
-    p.add_argument("--no-scaling", action="store_true", help="skip the advisor growth part")
+    p.add_argument(
+        "--scale-turns", type=int, default=20, help="turns per user when scaling"
+    )
+    p.add_argument(
+        "--no-scaling", action="store_true", help="skip the advisor growth part"
+    )
     p.add_argument("--no-plot", action="store_true")
-    p.add_argument("--profile", type=float, default=0, metavar="SECONDS",
-                   help="py-spy the advisor's servers under sequential load (unmeasured)")
-    p.add_argument("--bots", default="stock,advisor",
-                   help="which bots to run (advisor only: ratios from --stock-from)")
+    p.add_argument(
+        "--profile",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="py-spy the advisor's servers under sequential load (unmeasured)",
+    )
+    p.add_argument(
+        "--bots",
+        default="stock,advisor",
+        help="which bots to run (advisor only: ratios from --stock-from)",
+    )
     p.add_argument("--stock-from", help="a results JSON whose stock figures to reuse")
-    p.add_argument("--model", default="models/advisor.tar.gz", help="the advisor's model")
-    p.add_argument("--endpoints", default="endpoints.yml", help="the advisor's endpoints")
-    p.add_argument("--advisor-env", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra environment for the advisor's Rasa server (levers)")
-    p.add_argument("--action-env", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra environment for the advisor's action server")
-    p.add_argument("--stock-env", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra environment for the stock Rasa server")
+    p.add_argument(
+        "--model", default="models/advisor.tar.gz", help="the advisor's model"
+    )
+    p.add_argument(
+        "--endpoints", default="endpoints.yml", help="the advisor's endpoints"
+    )
+    p.add_argument(
+        "--advisor-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the advisor's Rasa server (levers)",
+    )
+    p.add_argument(
+        "--action-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the advisor's action server",
+    )
+    p.add_argument(
+        "--stock-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the stock Rasa server",
+    )
+    p.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=60,
+        metavar="SECONDS",
+        help="before each bot, wait up to this long for other processes to "
+        f"use < {BUSY_CORES} cores (the machine's load is always recorded)",
+    )
+    p.add_argument(
+        "--retry-busy",
+        type=int,
+        default=2,
+        help="measure a phase (or a start) again, up to this many times, when other "
+        f"processes used more than {BUSY_CORES} cores meanwhile",
+    )
     p.add_argument("--label", default="", help="a note stored in the JSON")
     args = p.parse_args(argv)
     args.scale_users = [int(x) for x in args.scale_users.split(",") if x.strip()]
@@ -1020,7 +1678,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.chdir(ROOT)
     deadline = Deadline(args.time_cap * 60)
@@ -1042,20 +1700,39 @@ def main(argv: Optional[list[str]] = None) -> int:
     signal.alarm(int(args.time_cap * 60) + 90)
 
     result: dict[str, Any] = {
-        "date": started.isoformat(timespec="seconds"), "label": args.label,
+        "date": started.isoformat(timespec="seconds"),
+        "label": args.label,
         "args": {k: v for k, v in vars(args).items()},
-        "machine": {"cpu_model": cpu_model(), "cores": os.cpu_count(),
-                    "cores_usable": len(os.sched_getaffinity(0)),
-                    "mem_total_mb": mem_total_mb(), "kernel": platform.release()},
-        "versions": {"python": platform.python_version(), "rasa": version("rasa"),
-                     "rasa_sdk": version("rasa-sdk"), "spacy": version("spacy"),
-                     "tensorflow": version("tensorflow"), "aiohttp": version("aiohttp"),
-                     "sanic": version("sanic")},
-        "load": {"sequential_turns": args.seq_turns, "users": args.users,
-                 "turns_per_user": args.turns_per_user, "warmup_turns": args.warmup_turns,
-                 "think_time_s": 0, "client": "aiohttp on the same machine",
-                 "latency": "client-side, POST sent to full JSON reply read"},
-        "rounds": [], "summary": {}, "ratios": {}, "targets": {},
+        "machine": {
+            "cpu_model": cpu_model(),
+            "cores": os.cpu_count(),
+            "cores_usable": len(os.sched_getaffinity(0)),
+            "mem_total_mb": mem_total_mb(),
+            "kernel": platform.release(),
+        },
+        "versions": {
+            "python": platform.python_version(),
+            "rasa": version("rasa"),
+            "rasa_sdk": version("rasa-sdk"),
+            "spacy": version("spacy"),
+            "tensorflow": version("tensorflow"),
+            "aiohttp": version("aiohttp"),
+            "sanic": version("sanic"),
+        },
+        "load": {
+            "sequential_turns": args.seq_turns,
+            "users": args.users,
+            "turns_per_user": args.turns_per_user,
+            "warmup_turns": args.warmup_turns,
+            "think_time_s": 0,
+            "client": "aiohttp on the same machine",
+            "latency": "client-side, POST sent to full JSON reply read",
+        },
+        "project": project_state(),
+        "rounds": [],
+        "summary": {},
+        "ratios": {},
+        "targets": {},
     }
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     exit_code = 0
@@ -1064,24 +1741,34 @@ def main(argv: Optional[list[str]] = None) -> int:
         model_src = (ROOT / args.model).resolve()
         if "advisor" in args.bots:
             if not model_src.exists():
-                raise SystemExit(f"no advisor model at {model_src}; run `make train` first")
+                raise SystemExit(
+                    f"no advisor model at {model_src}; run `make train` first"
+                )
             model = tmp / "advisor.tar.gz"
             shutil.copy2(model_src, model)
             result["advisor_model"] = {
-                "path": str(model_src.relative_to(ROOT)) if model_src.is_relative_to(ROOT)
-                else str(model_src), "sha256": sha256(model),
+                "path": str(model_src.relative_to(ROOT))
+                if model_src.is_relative_to(ROOT)
+                else str(model_src),
+                "sha256": sha256(model),
                 "mtime": dt.datetime.fromtimestamp(model_src.stat().st_mtime).isoformat(
-                    timespec="seconds"), "size_mb": round(model.stat().st_size / 2**20, 1)}
+                    timespec="seconds"
+                ),
+                "size_mb": round(model.stat().st_size / 2**20, 1),
+            }
         training: dict[str, Any] = {}
         if "stock" in args.bots:
             training["stock"] = prepare_stock(deadline, logs)
             sm = stock_model(STOCK_DIR)
-            result["stock_model"] = {"path": str(sm.relative_to(ROOT)), "sha256": sha256(sm),
-                                     "size_mb": round(sm.stat().st_size / 2**20, 1)}
+            result["stock_model"] = {
+                "path": str(sm.relative_to(ROOT)),
+                "sha256": sha256(sm),
+                "size_mb": round(sm.stat().st_size / 2**20, 1),
+            }
         if "advisor" in args.bots:
             training["advisor"] = advisor_training(args, deadline, logs)
         result["training"] = training
-        stock_convs = (stock_conversations(STOCK_DIR) if "stock" in args.bots else [])
+        stock_convs = stock_conversations(STOCK_DIR) if "stock" in args.bots else []
 
         async def run_all() -> None:
             for rnd in range(1, args.rounds + 1):
@@ -1090,11 +1777,39 @@ def main(argv: Optional[list[str]] = None) -> int:
                 for name in args.bots:
                     deadline.check(f"round {rnd} {name}", need=30)
                     tag = f"r{rnd}"
-                    log(f"round {rnd}/{args.rounds}: starting {name} ...")
-                    if name == "stock":
-                        bot, info = await start_stock(args, deadline, logs, tag, stock_convs)
-                    else:
-                        bot, info = await start_advisor(args, deadline, logs, tag, model)
+                    busy = await wait_quiet(args.wait_quiet, deadline)
+                    this[f"{name}_other_cores_before"] = busy
+                    note = (
+                        f" (other processes use {busy:.2f} cores: results skewed)"
+                        if busy > BUSY_CORES
+                        else ""
+                    )
+                    log(f"round {rnd}/{args.rounds}: starting {name} ...{note}")
+                    discarded = []
+                    while True:
+                        if name == "stock":
+                            bot, info = await start_stock(
+                                args, deadline, logs, tag, stock_convs
+                            )
+                        else:
+                            bot, info = await start_advisor(
+                                args, deadline, logs, tag, model, tmp
+                            )
+                        if not skewed(info, "ready_cpu") or len(discarded) >= (
+                            args.retry_busy
+                        ):
+                            break
+                        discarded.append(info["ready_cpu"])
+                        log(
+                            f"  {name}: other processes used "
+                            f"{info['ready_cpu']['other_cores']} cores while it "
+                            f"started; starting it again"
+                        )
+                        bot.stop()
+                        deadline.check(f"restarting {name}", need=60)
+                        await wait_quiet(max(args.wait_quiet, 60), deadline)
+                    if discarded:
+                        info["discarded_busy_starts"] = discarded
                     try:
                         log(f"  {name}: ready in {info['ready_s']} s")
                         this[name] = await measure(bot, info, args, deadline, tag)
@@ -1103,8 +1818,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                             result["scaling"] = await scaling(bot, args, deadline)
                         if name == "advisor" and last and args.profile:
                             log(f"  advisor: py-spy for {args.profile:.0f} s ...")
-                            result["profile"] = await profile(bot, args.profile, deadline,
-                                                              stamp)
+                            result["profile"] = await profile(
+                                bot, args.profile, deadline, stamp
+                            )
                     finally:
                         bot.stop()
 
@@ -1128,24 +1844,47 @@ def main(argv: Optional[list[str]] = None) -> int:
         result["stock_from"] = args.stock_from
     for name, meta in result.get("training", {}).items():
         result["summary"].setdefault(name, {})["train_s"] = meta.get("train_seconds")
-    stock, adv = result["summary"].get("stock", {}), result["summary"].get("advisor", {})
+    stock, adv = result["summary"].get("stock", {}), result["summary"].get(
+        "advisor", {}
+    )
     for key in set(stock) | set(adv):
         if key != "errors":
             result["ratios"][key] = ratio(adv.get(key), stock.get(key))
     for key, op, bound, desc in TARGETS:
         value = result["ratios"].get(key)
-        ok = None if value is None else (value <= bound if op == "<=" else value >= bound)
-        result["targets"][key] = {"description": desc, "ratio": value, "goal": f"{op} {bound}",
-                                  "status": "n/a" if ok is None else ("met" if ok else
-                                                                      "NOT met")}
+        ok = (
+            None
+            if value is None
+            else (value <= bound if op == "<=" else value >= bound)
+        )
+        result["targets"][key] = {
+            "description": desc,
+            "ratio": value,
+            "goal": f"{op} {bound}",
+            "status": "n/a" if ok is None else ("met" if ok else "NOT met"),
+        }
     result["total_seconds"] = round(time.monotonic() - deadline.start, 1)
 
     print()
-    print(f"Benchmark {result['date']}  {result['machine']['cpu_model']}, "
-          f"{result['machine']['cores']} cores; Rasa {result['versions']['rasa']}, "
-          f"spaCy {result['versions']['spacy']}, TF {result['versions']['tensorflow']}; "
-          f"rounds {len(result['rounds'])} (medians)")
+    print(
+        f"Benchmark {result['date']}  {result['machine']['cpu_model']}, "
+        f"{result['machine']['cores']} cores; Rasa {result['versions']['rasa']}, "
+        f"spaCy {result['versions']['spacy']}, TF {result['versions']['tensorflow']}; "
+        f"rounds {len(result['rounds'])} (medians)"
+    )
     print(report(result, args))
+    busy = {
+        name: summ.get("other_cores_max")
+        for name, summ in result["summary"].items()
+        if summ.get("other_cores_max") is not None
+    }
+    if busy:
+        flag = any(v > BUSY_CORES for v in busy.values())
+        print(
+            "CPU used by other processes during the measurements (max, cores): "
+            + ", ".join(f"{k} {v}" for k, v in busy.items())
+            + ("  <-- the machine was busy: these figures are skewed" if flag else "")
+        )
     if result.get("scaling"):
         print()
         print(scaling_report(result["scaling"]))
@@ -1158,8 +1897,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         for name in ("rasa", "actions"):
             prof = result["profile"].get(name) or {}
             if "categories_pct" in prof:
-                print(f"py-spy {name} ({prof['samples']} samples, % of samples): " + ", ".join(
-                    f"{k} {v}" for k, v in prof["categories_pct"].items()))
+                print(
+                    f"py-spy {name} ({prof['samples']} samples, % of samples): "
+                    + ", ".join(f"{k} {v}" for k, v in prof["categories_pct"].items())
+                )
             elif prof:
                 print(f"py-spy {name}: {prof.get('error')}")
     print(f"\ntotal {result['total_seconds']} s; logs in {logs.relative_to(ROOT)}/")

@@ -22,6 +22,9 @@ BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "advisor.tar.gz"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 READY_TIMEOUT = 240
+# Largest request body (413 beyond) and WebSocket message the Rasa server accepts, as
+# scripts/run.sh sets them (RASA_MAX_BODY_BYTES). The action server keeps Sanic's default.
+MAX_BODY_BYTES = 65536
 
 
 def free_port() -> int:
@@ -103,9 +106,10 @@ def rasa_server(action_url: str, port: Optional[int] = None,
     cmd = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
            "--credentials", credentials, "--enable-api", "--interface", "127.0.0.1",
            "--port", str(port)]
-    if cors:  # one flag, all origins: a repeated --cors keeps only its last value
-        cmd += ["--cors", *cors]
+    if cors:  # the socket.io channel answers CORS for these origins and refuses others
         env.setdefault("WEB_ORIGINS", ",".join(cors))
+    for limit in ("SANIC_REQUEST_MAX_SIZE", "SANIC_WEBSOCKET_MAX_SIZE"):  # as scripts/run.sh
+        env.setdefault(limit, str(MAX_BODY_BYTES))
     proc = start(cmd, f"rasa-{port}", f"http://127.0.0.1:{port}/status",
                  _env(ACTION_SERVER_URL=action_url, **env))
     try:

@@ -94,6 +94,8 @@ def test_the_question_asked_twice_is_rephrased(dispatcher, domain):
     [("describe_job_builder", "/describe_job_builder", "build"),
      ("describe_job_leader", "/describe_job_leader", "lead"),
      (None, "I mostly write governance policy", "lead"),
+     ("describe_job_builder", "I mostly write policy", "lead"),
+     ("describe_job_leader", "I lead the ML engineering team", "lead"),
      (None, "hands-on, I write the code", "build"),
      (None, "caim sounds right", "lead"),
      (None, "no idea", None),

@@ -67,7 +67,7 @@ def test_clear_jobs_get_an_explained_recommendation(chat, job, code):
 
 @pytest.mark.parametrize(
     ("job", "question", "answer", "code"),
-    [("I'm a compliance officer at a bank", "both audiences", "I set the AI governance policy", "CAIM"),
+    [("I'm a compliance officer at a bank", "both audiences", "I mostly write policy", "CAIM"),
      ("I am the CTO", "both audiences", "/describe_job_builder", "CAIP"),
      ("I work in IT", "build and implement", "I lead and govern our AI projects", "CAIM"),
      ("I'm a nurse", "both certifications are for people who work with AI",

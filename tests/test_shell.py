@@ -17,7 +17,7 @@ def shell():
         child = pexpect.spawn(
             str(servers.BIN / "rasa"),
             ["shell", "--model", str(servers.MODEL), "--endpoints", "endpoints.yml",
-             "--port", str(servers.free_port())],
+             "--interface", "127.0.0.1", "--port", str(servers.free_port())],
             cwd=str(servers.ROOT), env=env, encoding="utf-8", timeout=90,
             dimensions=(60, 400),
         )
