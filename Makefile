@@ -39,12 +39,13 @@ browser:
 
 spacy: $(SPACY_MODEL)/meta.json
 
-$(SPACY_MODEL)/meta.json: $(STAMP) scripts/build_spacy.py actions/roles.yml actions/knowledge.py
+# The venv is an order-only prerequisite: updating a tool pin does not rebuild or retrain.
+$(SPACY_MODEL)/meta.json: scripts/build_spacy.py actions/roles.yml actions/knowledge.py | $(STAMP)
 	$(BIN)/python scripts/build_spacy.py $(SPACY_MODEL)
 
 train: $(MODEL)
 
-$(MODEL): $(STAMP) $(SPACY_MODEL)/meta.json $(TRAINING_FILES)
+$(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_FILES) | $(STAMP)
 	$(BIN)/rasa train --fixed-model-name advisor --out models --force
 	touch $@
 
@@ -62,7 +63,7 @@ test-nlu: $(MODEL)
 pytest: $(MODEL) $(WEB_STAMP) browser
 	$(BIN)/pytest
 
-test: validate test-stories test-nlu pytest
+test: validate test-stories test-nlu pytest test-reliability
 
 actions: $(STAMP)
 	$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT)

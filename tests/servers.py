@@ -110,6 +110,8 @@ def rasa_server(action_url: str, port: Optional[int] = None,
         env.setdefault("WEB_ORIGINS", ",".join(cors))
     for limit in ("SANIC_REQUEST_MAX_SIZE", "SANIC_WEBSOCKET_MAX_SIZE"):  # as scripts/run.sh
         env.setdefault(limit, str(MAX_BODY_BYTES))
+    # each test server keeps its conversations in its own SQLite file, not var/data
+    env.setdefault("TRACKER_DB_PATH", str(ARTIFACTS / f"tracker-{port}.db"))
     proc = start(cmd, f"rasa-{port}", f"http://127.0.0.1:{port}/status",
                  _env(ACTION_SERVER_URL=action_url, **env))
     try:
