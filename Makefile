@@ -85,6 +85,10 @@ test-reliability: $(MODEL)
 	scripts/cluster.sh setup
 	RELIABILITY_TESTS=1 $(BIN)/pytest tests/reliability
 
+# Advisor vs the stock `rasa init` bot, same machine, same load (scripts/bench.py); not a test.
+bench: $(MODEL)
+	$(BIN)/python scripts/bench.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check actions channels scripts tests
 	$(BIN)/black --check actions channels scripts tests

@@ -1565,6 +1565,8 @@ def plot(sc: dict[str, Any], path: Path) -> str | None:
         twin = right.twinx()
         twin.plot(xs, [u["msgs_per_s"] for u in users], "s--", color="tab:red")
         twin.set_ylabel("messages/s", color="tab:red")
+        twin.set_ylim(bottom=0)
+        right.set_ylim(bottom=0)
         right.set_title("advisor: users")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -1873,6 +1875,20 @@ def main(argv: list[str] | None = None) -> int:
         f"rounds {len(result['rounds'])} (medians)"
     )
     print(report(result, args))
+    for name in ("stock", "advisor"):
+        rows = [
+            r[name]["sequential"]["by_message"]
+            for r in result["rounds"]
+            if name in r and "sequential" in r[name]
+        ]
+        if rows:
+            slow = list(rows[-1].items())
+            print(
+                f"{name}, (a) p50 by message, slowest and fastest: "
+                + "; ".join(f"{t[:28]!r} {v['p50_ms']}" for t, v in slow[:3])
+                + " ... "
+                + "; ".join(f"{t[:20]!r} {v['p50_ms']}" for t, v in slow[-2:])
+            )
     busy = {
         name: summ.get("other_cores_max")
         for name, summ in result["summary"].items()
