@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import re
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -20,7 +20,8 @@ from actions import advice
 from actions import knowledge as kb
 from actions.render import Reply, render
 
-def _intent(tracker: Tracker) -> Optional[str]:
+
+def _intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
@@ -32,7 +33,7 @@ def _entity_values(tracker: Tracker, entity: str) -> list[str]:
     ]
 
 
-def _named_certification(tracker: Tracker) -> Optional[str]:
+def _named_certification(tracker: Tracker) -> str | None:
     for value in _entity_values(tracker, "certification"):
         code = kb.certification_code(value)
         if code:
@@ -40,7 +41,9 @@ def _named_certification(tracker: Tracker) -> Optional[str]:
     return None
 
 
-def _job_context(tracker: Tracker) -> tuple[Optional[str], Optional[kb.RoleGroup], Optional[str]]:
+def _job_context(
+    tracker: Tracker,
+) -> tuple[str | None, kb.RoleGroup | None, str | None]:
     role = tracker.get_slot("job_role")
     return role, kb.find_group(role), tracker.get_slot("job_text")
 
@@ -56,7 +59,9 @@ class AdvisorAction(Action, abc.ABC):
     def send(dispatcher: CollectingDispatcher, tracker: Tracker, reply: Reply) -> None:
         """Render the reply for the tracker's channel and send it."""
         channel = tracker.get_latest_input_channel()
-        dispatcher.utter_message(text=render(reply, channel), buttons=reply.buttons or None)
+        dispatcher.utter_message(
+            text=render(reply, channel), buttons=reply.buttons or None
+        )
 
 
 class ActionAssessJob(AdvisorAction):
@@ -81,8 +86,11 @@ class ActionAssessJob(AdvisorAction):
             SlotSet("needs_clarification", found.code is None),
         ]
         if found.code:
-            self.send(dispatcher, tracker,
-                      advice.recommendation(found.code, found.role, found.group, text))
+            self.send(
+                dispatcher,
+                tracker,
+                advice.recommendation(found.code, found.role, found.group, text),
+            )
         return events
 
 
@@ -97,7 +105,9 @@ class ActionAskAiInvolvement(AdvisorAction):
     ) -> list[EventType]:
         role, group, _ = _job_context(tracker)
         if _asked_already(tracker):
-            reply = Reply(buttons=advice.clarify_buttons()).add(advice.say("clarify", "reask"))
+            reply = Reply(buttons=advice.clarify_buttons()).add(
+                advice.say("clarify", "reask")
+            )
         else:
             reply = advice.clarifying_question(group, role)
         self.send(dispatcher, tracker, reply)
@@ -129,7 +139,7 @@ _LEAD_WORDS = re.compile(
 )
 
 
-def read_answer(intent: Optional[str], text: Optional[str]) -> Optional[str]:
+def read_answer(intent: str | None, text: str | None) -> str | None:
     """Turn an answer to the clarifying question into "build", "lead" or None.
 
     Words that point one way only decide ("I mostly write policy" is leading,
@@ -181,7 +191,9 @@ class ActionRecommend(AdvisorAction):
             self.send(dispatcher, tracker, advice.fallback())
             return []
         role, group, text = _job_context(tracker)
-        self.send(dispatcher, tracker, advice.recommendation(code, role, group, text, answer))
+        self.send(
+            dispatcher, tracker, advice.recommendation(code, role, group, text, answer)
+        )
         return [
             SlotSet("recommended_certification", code),
             SlotSet("certification_in_focus", code),
@@ -199,8 +211,13 @@ class ActionExplain(AdvisorAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         role, group, text = _job_context(tracker)
-        reply = advice.explanation(tracker.get_slot("recommended_certification"), role,
-                                   group, text, tracker.get_slot("ai_involvement"))
+        reply = advice.explanation(
+            tracker.get_slot("recommended_certification"),
+            role,
+            group,
+            text,
+            tracker.get_slot("ai_involvement"),
+        )
         self.send(dispatcher, tracker, reply)
         return []
 

@@ -6,8 +6,8 @@ Pure functions over `knowledge` and the wording templates; no Rasa import.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Optional
+from functools import cache
+from typing import Any
 
 from actions import knowledge as kb
 from actions.render import Bullets, Reply, Table
@@ -20,7 +20,7 @@ ANSWER_TO_CODE = {"build": "CAIP", "lead": "CAIM"}
 INTENT_TO_CODE = {BUILDER_INTENT: "CAIP", LEADER_INTENT: "CAIM"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def wording() -> dict[str, Any]:
     """Return the wording templates, loaded once."""
     return kb._load_yaml(WORDING_FILE)
@@ -35,12 +35,12 @@ def say(section: str, key: str, **values: Any) -> str:
 class Assessment:
     """What the advisor made of a job description."""
 
-    code: Optional[str]  # "CAIP", "CAIM", or None when it must ask
-    role: Optional[str]  # the role phrase it recognised
-    group: Optional[kb.RoleGroup]
+    code: str | None  # "CAIP", "CAIM", or None when it must ask
+    role: str | None  # the role phrase it recognised
+    group: kb.RoleGroup | None
 
 
-def _main_role(roles: list[str]) -> tuple[Optional[str], Optional[kb.RoleGroup]]:
+def _main_role(roles: list[str]) -> tuple[str | None, kb.RoleGroup | None]:
     """Pick the most telling recognised role: ambiguous groups first."""
     known = [(role, kb.find_group(role)) for role in roles]
     known = [(role, group) for role, group in known if group]
@@ -50,7 +50,7 @@ def _main_role(roles: list[str]) -> tuple[Optional[str], Optional[kb.RoleGroup]]
     return min(known, key=lambda pair: rank[pair[1].leans])
 
 
-def assess(intent: Optional[str], roles: list[str]) -> Assessment:
+def assess(intent: str | None, roles: list[str]) -> Assessment:
     """Decide from the intent and the recognised roles whether to ask first.
 
     A clear builder or leader description decides. An ambiguous or unrelated
@@ -70,28 +70,47 @@ def _verbs_ing(code: str) -> str:
     return say("verbs_ing", code)
 
 
-def _why_line(code: str, role: Optional[str], group: Optional[kb.RoleGroup],
-              answer: Optional[str]) -> str:
+def _why_line(
+    code: str, role: str | None, group: kb.RoleGroup | None, answer: str | None
+) -> str:
     role = kb.display_role(role)
     if group and group.leans == code and group.audience:
-        return say("recommend", "role_in_audience", role=role, code=code,
-                   audience=kb.audience_text(code, group.audience))
+        return say(
+            "recommend",
+            "role_in_audience",
+            role=role,
+            code=code,
+            audience=kb.audience_text(code, group.audience),
+        )
     if group and group.leans == "both" and group.dual:
         dual = kb.dual_audience(group.dual)
         if answer:
-            return say("recommend", "role_dual_answer", role=role, code=code,
-                       answer=say("answers", answer), audience=dual[code])
-        return say("recommend", "role_dual_intent", role=role, code=code,
-                   verbs_ing=_verbs_ing(code), audience=dual[code])
+            return say(
+                "recommend",
+                "role_dual_answer",
+                role=role,
+                code=code,
+                answer=say("answers", answer),
+                audience=dual[code],
+            )
+        return say(
+            "recommend",
+            "role_dual_intent",
+            role=role,
+            code=code,
+            verbs_ing=_verbs_ing(code),
+            audience=dual[code],
+        )
     if answer:
         return say("recommend", "answer_only", code=code, answer=say("answers", answer))
     if role:
-        return say("recommend", "role_other", role=role, code=code,
-                   verbs_ing=_verbs_ing(code))
+        return say(
+            "recommend", "role_other", role=role, code=code, verbs_ing=_verbs_ing(code)
+        )
     return say("recommend", "no_role", code=code, verbs_ing=_verbs_ing(code))
 
 
-def _focus_block(code: str, text: Optional[str]) -> Bullets:
+def _focus_block(code: str, text: str | None) -> Bullets:
     matched = kb.matched_focus(text, code)
     if matched:
         return Bullets(say("recommend", "focus_matched", code=code), matched)
@@ -109,8 +128,13 @@ def follow_up_buttons(code: str) -> list[dict[str, str]]:
     ]
 
 
-def recommendation(code: str, role: Optional[str], group: Optional[kb.RoleGroup],
-                   text: Optional[str], answer: Optional[str] = None) -> Reply:
+def recommendation(
+    code: str,
+    role: str | None,
+    group: kb.RoleGroup | None,
+    text: str | None,
+    answer: str | None = None,
+) -> Reply:
     """The recommendation message, explained from the user's own words."""
     facts = kb.certification(code)
     other = kb.other(code)
@@ -120,14 +144,24 @@ def recommendation(code: str, role: Optional[str], group: Optional[kb.RoleGroup]
         say("recommend", "headline", code=code, full_name=facts["full_name"]),
         _why_line(code, role, group, answer),
         _focus_block(code, text),
-        say("recommend", "other_line", other=other,
-            other_purpose=other_facts["short_purpose"], other_verbs=other_facts["verbs"]),
+        say(
+            "recommend",
+            "other_line",
+            other=other,
+            other_purpose=other_facts["short_purpose"],
+            other_verbs=other_facts["verbs"],
+        ),
     )
     return reply
 
 
-def explanation(code: Optional[str], role: Optional[str], group: Optional[kb.RoleGroup],
-                text: Optional[str], answer: Optional[str] = None) -> Reply:
+def explanation(
+    code: str | None,
+    role: str | None,
+    group: kb.RoleGroup | None,
+    text: str | None,
+    answer: str | None = None,
+) -> Reply:
     """Answer "why?" about the current recommendation."""
     if code is None:
         return Reply().add(say("why", "no_recommendation"))
@@ -142,17 +176,25 @@ def explanation(code: Optional[str], role: Optional[str], group: Optional[kb.Rol
     )
 
 
-def clarifying_question(group: Optional[kb.RoleGroup], role: Optional[str]) -> Reply:
+def clarifying_question(group: kb.RoleGroup | None, role: str | None) -> Reply:
     """The sharp question for a role that fits both audiences (or neither)."""
     role = kb.display_role(role)
     if group and group.leans == "both" and group.dual:
         text = kb.dual_audience(group.dual)["question"].strip()
     elif group and group.name == "unrelated":
-        text = say("clarify", "open", role=role or group.label,
-                   question=say("clarify", "unrelated_question"))
+        text = say(
+            "clarify",
+            "open",
+            role=role or group.label,
+            question=say("clarify", "unrelated_question"),
+        )
     elif group:
-        text = say("clarify", "open", role=group.label,
-                   question=say("clarify", "open_question"))
+        text = say(
+            "clarify",
+            "open",
+            role=group.label,
+            question=say("clarify", "open_question"),
+        )
     else:
         text = say("clarify", "generic", question=say("clarify", "open_question"))
     return Reply(buttons=clarify_buttons()).add(text)
@@ -166,7 +208,7 @@ def clarify_buttons() -> list[dict[str, str]]:
     ]
 
 
-def other_certification(code: Optional[str]) -> Reply:
+def other_certification(code: str | None) -> Reply:
     """Describe the certification that was not recommended."""
     if code is None:
         return Reply(buttons=_pick_buttons()).add(say("other", "pick_one"))
@@ -182,8 +224,10 @@ def other_certification(code: Optional[str]) -> Reply:
 
 def _pick_buttons() -> list[dict[str, str]]:
     return [
-        {"title": say("buttons", "focus", code=code),
-         "payload": f'/ask_focus{{"certification":"{code}"}}'}
+        {
+            "title": say("buttons", "focus", code=code),
+            "payload": f'/ask_focus{{"certification":"{code}"}}',
+        }
         for code in kb.CODES
     ]
 
@@ -215,7 +259,7 @@ def _join(items: list[dict[str, str]]) -> str:
     return "; ".join(item["text"] for item in items)
 
 
-def fact_answer(topic: str, code: Optional[str], text: Optional[str] = None) -> Reply:
+def fact_answer(topic: str, code: str | None, text: str | None = None) -> Reply:
     """Answer a question about one kind of fact, for one or both certifications.
 
     Args:
@@ -231,7 +275,7 @@ def fact_answer(topic: str, code: Optional[str], text: Optional[str] = None) -> 
 
 
 def _per_code(build):  # type: ignore[no-untyped-def]
-    def handler(codes: list[str], text: Optional[str]) -> Reply:
+    def handler(codes: list[str], text: str | None) -> Reply:
         reply = Reply()
         for code in codes:
             reply.add(*build(code))
@@ -242,8 +286,15 @@ def _per_code(build):  # type: ignore[no-untyped-def]
 
 def _overview(code: str) -> list[Any]:
     facts = kb.certification(code)
-    return [say("facts", "overview", code=code, full_name=facts["full_name"],
-                summary=facts["summary"].strip())]
+    return [
+        say(
+            "facts",
+            "overview",
+            code=code,
+            full_name=facts["full_name"],
+            summary=facts["summary"].strip(),
+        )
+    ]
 
 
 def _audience(code: str) -> list[Any]:
@@ -264,7 +315,9 @@ def _approach(code: str) -> list[Any]:
 
 
 def _outcomes(code: str) -> list[Any]:
-    return [Bullets(say("facts", "outcomes", code=code), kb.certification(code)["prepares"])]
+    return [
+        Bullets(say("facts", "outcomes", code=code), kb.certification(code)["prepares"])
+    ]
 
 
 def _tools(code: str) -> list[Any]:
@@ -276,19 +329,25 @@ def _tools(code: str) -> list[Any]:
 
 def _programming(code: str) -> list[Any]:
     key = f"programming_{code.lower()}"
-    return [say("facts", key, programming=kb.certification(code)["programming"].strip())]
+    return [
+        say("facts", key, programming=kb.certification(code)["programming"].strip())
+    ]
 
 
-def _both(codes: list[str], text: Optional[str]) -> Reply:
+def _both(codes: list[str], text: str | None) -> Reply:
     relation = kb.facts()["relationship"]
     return Reply().add(
-        say("facts", "both_pair", complement=relation["complement"].strip(),
-            both_needed=relation["both_needed"].strip()),
+        say(
+            "facts",
+            "both_pair",
+            complement=relation["complement"].strip(),
+            both_needed=relation["both_needed"].strip(),
+        ),
         say("facts", "both_choice", question=relation["deciding_question"]),
     )
 
 
-def _why_fail(codes: list[str], text: Optional[str]) -> Reply:
+def _why_fail(codes: list[str], text: str | None) -> Reply:
     failure = kb.facts()["failure"]
     relation = kb.facts()["relationship"]
     return Reply().add(
@@ -298,26 +357,34 @@ def _why_fail(codes: list[str], text: Optional[str]) -> Reply:
     )
 
 
-def _how_to_choose(codes: list[str], text: Optional[str]) -> Reply:
+def _how_to_choose(codes: list[str], text: str | None) -> Reply:
     relation = kb.facts()["relationship"]
     return Reply(buttons=clarify_buttons()).add(
-        say("facts", "how_to_choose", question=relation["deciding_question"],
-            one_line=relation["one_line"]),
+        say(
+            "facts",
+            "how_to_choose",
+            question=relation["deciding_question"],
+            one_line=relation["one_line"],
+        ),
         say("facts", "how_to_choose_ask"),
     )
 
 
 def _source_values() -> dict[str, str]:
     source = kb.facts()["source"]
-    return {"publisher": source["publisher"], "title": source["title"],
-            "date": source["date"], "email": source["contact_email"]}
+    return {
+        "publisher": source["publisher"],
+        "title": source["title"],
+        "date": source["date"],
+        "email": source["contact_email"],
+    }
 
 
-def _source(codes: list[str], text: Optional[str]) -> Reply:
+def _source(codes: list[str], text: str | None) -> Reply:
     return Reply().add(say("facts", "source", **_source_values()))
 
 
-def _unknown(codes: list[str], text: Optional[str]) -> Reply:
+def _unknown(codes: list[str], text: str | None) -> Reply:
     topic = kb.unknown_topic(text)
     values = _source_values()
     if topic:
@@ -325,7 +392,7 @@ def _unknown(codes: list[str], text: Optional[str]) -> Reply:
     return Reply().add(say("facts", "unknown_generic", **values))
 
 
-def _handoff(codes: list[str], text: Optional[str]) -> Reply:
+def _handoff(codes: list[str], text: str | None) -> Reply:
     return Reply().add(say("facts", "handoff", **_source_values()))
 
 
@@ -349,11 +416,17 @@ FACT_TOPICS = tuple(_FACT_HANDLERS)
 
 def fallback() -> Reply:
     """What the bot says when it did not understand."""
-    return Reply(buttons=[
-        {"title": say("buttons", "describe"), "payload": "/help"},
-        {"title": say("buttons", "compare"), "payload": "/compare"},
-        {"title": say("buttons", "focus", code="CAIP"),
-         "payload": '/ask_focus{"certification":"CAIP"}'},
-        {"title": say("buttons", "focus", code="CAIM"),
-         "payload": '/ask_focus{"certification":"CAIM"}'},
-    ]).add(say("fallback", "text"))
+    return Reply(
+        buttons=[
+            {"title": say("buttons", "describe"), "payload": "/help"},
+            {"title": say("buttons", "compare"), "payload": "/compare"},
+            {
+                "title": say("buttons", "focus", code="CAIP"),
+                "payload": '/ask_focus{"certification":"CAIP"}',
+            },
+            {
+                "title": say("buttons", "focus", code="CAIM"),
+                "payload": '/ask_focus{"certification":"CAIM"}',
+            },
+        ]
+    ).add(say("fallback", "text"))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
 
@@ -32,8 +32,8 @@ class RoleGroup:
     name: str
     leans: str  # "CAIP", "CAIM", "both" or "open"
     label: str
-    audience: Optional[str] = None  # audience id when leans is CAIP/CAIM
-    dual: Optional[str] = None  # id under dual_audiences when leans is "both"
+    audience: str | None = None  # audience id when leans is CAIP/CAIM
+    dual: str | None = None  # id under dual_audiences when leans is "both"
 
     @property
     def is_clear(self) -> bool:
@@ -60,7 +60,7 @@ def _require(data: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
         raise KnowledgeError(f"{where}: missing {', '.join(missing)}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def facts(path: Path = FACTS_FILE) -> dict[str, Any]:
     """Return the facts file, loaded once and checked.
 
@@ -86,7 +86,7 @@ def facts(path: Path = FACTS_FILE) -> dict[str, Any]:
     return data
 
 
-@lru_cache(maxsize=None)
+@cache
 def role_groups(path: Path = ROLES_FILE) -> dict[str, RoleGroup]:
     """Return every role phrase mapped to its group, loaded once and checked."""
     data = _load_yaml(path)
@@ -140,7 +140,7 @@ _CERT_WORDS = {
 }
 
 
-def certification_code(value: Optional[str]) -> Optional[str]:
+def certification_code(value: str | None) -> str | None:
     """Map a mention ("caip", "the manager one", "CAIM") to CAIP or CAIM."""
     if not value:
         return None
@@ -149,7 +149,7 @@ def certification_code(value: Optional[str]) -> Optional[str]:
     return found.pop() if len(found) == 1 else None
 
 
-def find_group(role: Optional[str]) -> Optional[RoleGroup]:
+def find_group(role: str | None) -> RoleGroup | None:
     """Return the group of a recognised role phrase (plural forms allowed)."""
     if not role:
         return None
@@ -161,11 +161,33 @@ def find_group(role: Optional[str]) -> Optional[RoleGroup]:
     return groups.get(singular)
 
 
-_ACRONYMS = {"ai", "ml", "it", "nlp", "cv", "bi", "hr", "vp", "ceo", "cto", "cio", "coo",
-             "cfo", "cdo", "cro", "dpo", "ciso", "grc", "pmo", "caio", "llm", "mlops"}
+_ACRONYMS = {
+    "ai",
+    "ml",
+    "it",
+    "nlp",
+    "cv",
+    "bi",
+    "hr",
+    "vp",
+    "ceo",
+    "cto",
+    "cio",
+    "coo",
+    "cfo",
+    "cdo",
+    "cro",
+    "dpo",
+    "ciso",
+    "grc",
+    "pmo",
+    "caio",
+    "llm",
+    "mlops",
+}
 
 
-def display_role(role: Optional[str]) -> Optional[str]:
+def display_role(role: str | None) -> str | None:
     """Return a recognised role in its listed, singular form, acronyms restored.
 
     "data scientists" -> "data scientist", "it manager" -> "IT manager".
@@ -179,7 +201,7 @@ def display_role(role: Optional[str]) -> Optional[str]:
     return " ".join(word.upper() if word in _ACRONYMS else word for word in words)
 
 
-def audience_text(code: str, audience_id: str) -> Optional[str]:
+def audience_text(code: str, audience_id: str) -> str | None:
     """Return the article's wording of one audience of a certification."""
     for item in certification(code)["audience"]:
         if item["id"] == audience_id:
@@ -191,7 +213,7 @@ def _contains(text: str, phrase: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text) is not None
 
 
-def matched_focus(text: Optional[str], code: str) -> list[str]:
+def matched_focus(text: str | None, code: str) -> list[str]:
     """Return the focus areas of `code` that the user's own words touch."""
     if not text:
         return []
@@ -203,7 +225,7 @@ def matched_focus(text: Optional[str], code: str) -> list[str]:
     ]
 
 
-def unknown_topic(text: Optional[str]) -> Optional[dict[str, Any]]:
+def unknown_topic(text: str | None) -> dict[str, Any] | None:
     """Return the not-covered topic a question is about (price, dates...)."""
     low = normalise(text or "")
     for topic in facts()["unknown_topics"]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Optional, Union
 
 MARKDOWN_CHANNELS = {"socketio"}
 SLACK_CHANNELS = {"slack"}
@@ -34,7 +33,7 @@ class Table:
     rows: list[list[str]]
 
 
-Block = Union[str, Bullets, Table]
+Block = str | Bullets | Table
 
 
 @dataclass
@@ -47,7 +46,7 @@ class Reply:
     blocks: list[Block] = field(default_factory=list)
     buttons: list[dict[str, str]] = field(default_factory=list)
 
-    def add(self, *blocks: Block) -> "Reply":
+    def add(self, *blocks: Block) -> Reply:
         """Append blocks, skipping empty ones, and return self."""
         self.blocks.extend(block for block in blocks if block)
         return self
@@ -75,8 +74,10 @@ def _table(table: Table, style: str) -> str:
     for row in table.rows:
         label, *cells = row
         lines.append(f"**{label}**" if style == "slack" else f"{label}:")
-        for header, cell in zip(table.headers[1:], cells):
-            lines.append(f"  • {header}: {cell}" if style == "slack" else f"  - {header}: {cell}")
+        for header, cell in zip(table.headers[1:], cells, strict=False):
+            lines.append(
+                f"  • {header}: {cell}" if style == "slack" else f"  - {header}: {cell}"
+            )
     return _inline("\n".join(lines), style)
 
 
@@ -90,7 +91,7 @@ def _block(block: Block, style: str) -> str:
     return _inline(block, style)
 
 
-def style_for(channel: Optional[str]) -> str:
+def style_for(channel: str | None) -> str:
     """Pick the text style for an input channel name."""
     if channel in MARKDOWN_CHANNELS:
         return "markdown"
@@ -99,7 +100,7 @@ def style_for(channel: Optional[str]) -> str:
     return "plain"
 
 
-def render(reply: Reply, channel: Optional[str] = None) -> str:
+def render(reply: Reply, channel: str | None = None) -> str:
     """Render a reply's text for the given input channel."""
     style = style_for(channel)
     return "\n\n".join(_block(block, style) for block in reply.blocks)

@@ -1,4 +1,4 @@
-"""Build the project's own spaCy pipeline: blank English, lookup lemmatizer, entity ruler.
+"""Build the project's spaCy pipeline: blank English, lookup lemmatizer, entity ruler.
 
 Nothing is downloaded: the lemma tables come from the installed
 spacy-lookups-data package, the entity patterns from the project's own data
@@ -48,7 +48,9 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
     for code, phrases in CERTIFICATION_PHRASES.items():
         for phrase in phrases:
             for tokens in _token_patterns(nlp, phrase):
-                patterns.append({"label": "certification", "pattern": tokens, "id": code})
+                patterns.append(
+                    {"label": "certification", "pattern": tokens, "id": code}
+                )
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
     ruler.add_patterns(patterns)
     nlp.meta["name"] = "advisor_en"
@@ -62,4 +64,4 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT
     path = build(target)
-    print(f"spaCy pipeline written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    print(f"spaCy pipeline written to {path}")

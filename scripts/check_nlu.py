@@ -24,8 +24,10 @@ def main() -> int:
         for name, scores in report.items()
         if isinstance(scores, dict) and "support" in scores and "avg" not in name
     )[:5]
-    print(f"held-out intent F1: weighted {weighted:.3f}, macro {macro:.3f} "
-          f"(minimum {args.min_f1:.2f}); accuracy {report.get('accuracy', 0):.3f}")
+    print(
+        f"held-out intent F1: weighted {weighted:.3f}, macro {macro:.3f} "
+        f"(minimum {args.min_f1:.2f}); accuracy {report.get('accuracy', 0):.3f}"
+    )
     print("weakest intents: " + ", ".join(f"{name} {f1:.2f}" for f1, name in worst))
     if weighted < args.min_f1:
         print("FAIL: held-out intent F1 below the minimum", file=sys.stderr)

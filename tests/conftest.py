@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 import yaml
@@ -26,13 +26,13 @@ def domain() -> dict[str, Any]:
 
 def make_tracker(
     text: str = "",
-    intent: Optional[str] = None,
-    entities: Optional[list[dict[str, Any]]] = None,
-    slots: Optional[dict[str, Any]] = None,
-    events: Optional[list[dict[str, Any]]] = None,
+    intent: str | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
     channel: str = "rest",
-    active_loop: Optional[str] = None,
-    after: Optional[list[dict[str, Any]]] = None,
+    active_loop: str | None = None,
+    after: list[dict[str, Any]] | None = None,
 ) -> Tracker:
     """A tracker whose latest message is `text` classified as `intent`.
 
@@ -43,8 +43,12 @@ def make_tracker(
         "intent": {"name": intent, "confidence": 0.99} if intent else {},
         "entities": entities or [],
     }
-    user_event = {"event": "user", "text": text, "parse_data": latest,
-                  "input_channel": channel}
+    user_event = {
+        "event": "user",
+        "text": text,
+        "parse_data": latest,
+        "input_channel": channel,
+    }
     return Tracker(
         sender_id="test-user",
         slots=slots or {},

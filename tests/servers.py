@@ -11,9 +11,9 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
 
 import requests
 
@@ -23,7 +23,7 @@ MODEL = ROOT / "models" / "advisor.tar.gz"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 READY_TIMEOUT = 240
 # Largest request body (413 beyond) and WebSocket message the Rasa server accepts, as
-# scripts/run.sh sets them (RASA_MAX_BODY_BYTES). The action server keeps Sanic's default.
+# scripts/run.sh sets them (RASA_MAX_BODY_BYTES). The action server keeps the default.
 MAX_BODY_BYTES = 65536
 
 
@@ -35,8 +35,12 @@ def free_port() -> int:
 
 def _env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
-               PYTHONPATH=str(ROOT), **extra)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        PYTHONPATH=str(ROOT),
+        **extra,
+    )
     return env
 
 
@@ -64,14 +68,20 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
-def start(cmd: list[str], name: str, ready_url: str, env: dict[str, str],
-          timeout: float = READY_TIMEOUT) -> subprocess.Popen:
+def start(
+    cmd: list[str],
+    name: str,
+    ready_url: str,
+    env: dict[str, str],
+    timeout: float = READY_TIMEOUT,
+) -> subprocess.Popen:
     """Start one server and wait until `ready_url` answers 200."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / f"{name}.log"
     with open(log, "wb") as handle:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=handle,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
     try:
         _wait(ready_url, proc, log, timeout)
     except Exception:
@@ -81,12 +91,23 @@ def start(cmd: list[str], name: str, ready_url: str, env: dict[str, str],
 
 
 @contextmanager
-def action_server(port: Optional[int] = None) -> Iterator[str]:
+def action_server(port: int | None = None) -> Iterator[str]:
     """Run `rasa run actions`; yield its webhook URL."""
     port = port or free_port()
-    proc = start([str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-                  "--port", str(port)], f"actions-{port}",
-                 f"http://127.0.0.1:{port}/health", _env(SANIC_HOST="127.0.0.1"))
+    proc = start(
+        [
+            str(BIN / "rasa"),
+            "run",
+            "actions",
+            "--actions",
+            "actions",
+            "--port",
+            str(port),
+        ],
+        f"actions-{port}",
+        f"http://127.0.0.1:{port}/health",
+        _env(SANIC_HOST="127.0.0.1"),
+    )
     try:
         yield f"http://127.0.0.1:{port}/webhook"
     finally:
@@ -94,26 +115,49 @@ def action_server(port: Optional[int] = None) -> Iterator[str]:
 
 
 @contextmanager
-def rasa_server(action_url: str, port: Optional[int] = None,
-                credentials: str = "credentials.yml", cors: Optional[list[str]] = None,
-                **env: str) -> Iterator[str]:
+def rasa_server(
+    action_url: str,
+    port: int | None = None,
+    credentials: str = "credentials.yml",
+    cors: list[str] | None = None,
+    **env: str,
+) -> Iterator[str]:
     """Run `rasa run` with the channels in `credentials` and the HTTP API on localhost.
 
     `cors` lists the web origins (e.g. "http://127.0.0.1:8080") allowed to call the
     server from a browser, as the chat widget's page does; none by default.
     """
     port = port or free_port()
-    cmd = [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-           "--credentials", credentials, "--enable-api", "--interface", "127.0.0.1",
-           "--port", str(port)]
+    cmd = [
+        str(BIN / "rasa"),
+        "run",
+        "--model",
+        str(MODEL),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        credentials,
+        "--enable-api",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     if cors:  # the socket.io channel answers CORS for these origins and refuses others
         env.setdefault("WEB_ORIGINS", ",".join(cors))
-    for limit in ("SANIC_REQUEST_MAX_SIZE", "SANIC_WEBSOCKET_MAX_SIZE"):  # as scripts/run.sh
+    for limit in (
+        "SANIC_REQUEST_MAX_SIZE",
+        "SANIC_WEBSOCKET_MAX_SIZE",
+    ):  # as scripts/run.sh
         env.setdefault(limit, str(MAX_BODY_BYTES))
     # each test server keeps its conversations in its own SQLite file, not var/data
     env.setdefault("TRACKER_DB_PATH", str(ARTIFACTS / f"tracker-{port}.db"))
-    proc = start(cmd, f"rasa-{port}", f"http://127.0.0.1:{port}/status",
-                 _env(ACTION_SERVER_URL=action_url, **env))
+    proc = start(
+        cmd,
+        f"rasa-{port}",
+        f"http://127.0.0.1:{port}/status",
+        _env(ACTION_SERVER_URL=action_url, **env),
+    )
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -121,12 +165,23 @@ def rasa_server(action_url: str, port: Optional[int] = None,
 
 
 @contextmanager
-def web_server(rasa_url: str, port: Optional[int] = None) -> Iterator[str]:
+def web_server(rasa_url: str, port: int | None = None) -> Iterator[str]:
     """Run scripts/serve_web.py (the chat widget's page); yield the page's base URL."""
     port = port or free_port()
-    proc = start([str(BIN / "python"), "scripts/serve_web.py", "--port", str(port),
-                  "--rasa-url", rasa_url], f"web-{port}", f"http://127.0.0.1:{port}/",
-                 _env(), timeout=30)
+    proc = start(
+        [
+            str(BIN / "python"),
+            "scripts/serve_web.py",
+            "--port",
+            str(port),
+            "--rasa-url",
+            rasa_url,
+        ],
+        f"web-{port}",
+        f"http://127.0.0.1:{port}/",
+        _env(),
+        timeout=30,
+    )
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

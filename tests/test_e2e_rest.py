@@ -25,8 +25,11 @@ class Chat:
         self.sender = f"e2e-{uuid.uuid4().hex[:10]}"
 
     def say(self, text: str) -> list[dict[str, Any]]:
-        reply = requests.post(f"{self.base}/webhooks/rest/webhook",
-                              json={"sender": self.sender, "message": text}, timeout=60)
+        reply = requests.post(
+            f"{self.base}/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": text},
+            timeout=60,
+        )
         assert reply.status_code == 200, reply.text
         return reply.json()
 
@@ -34,8 +37,9 @@ class Chat:
         return "\n".join(m.get("text", "") for m in self.say(message))
 
     def slot(self, name: str) -> Any:
-        tracker = requests.get(f"{self.base}/conversations/{self.sender}/tracker",
-                               timeout=30).json()
+        tracker = requests.get(
+            f"{self.base}/conversations/{self.sender}/tracker", timeout=30
+        ).json()
         return tracker["slots"].get(name)
 
 
@@ -52,10 +56,12 @@ def test_greeting_says_what_the_bot_does_and_offers_buttons(chat):
 
 @pytest.mark.parametrize(
     ("job", "code"),
-    [("I'm a machine learning engineer building recommendation models", "CAIP"),
-     ("computer vision engineer at a car maker", "CAIP"),
-     ("I run our company's AI programme and report its ROI to the board", "CAIM"),
-     ("head of digital transformation, I decide which AI use cases we fund", "CAIM")],
+    [
+        ("I'm a machine learning engineer building recommendation models", "CAIP"),
+        ("computer vision engineer at a car maker", "CAIP"),
+        ("I run our company's AI programme and report its ROI to the board", "CAIM"),
+        ("head of digital transformation, I decide which AI use cases we fund", "CAIM"),
+    ],
 )
 def test_clear_jobs_get_an_explained_recommendation(chat, job, code):
     text = chat.text(job)
@@ -67,17 +73,35 @@ def test_clear_jobs_get_an_explained_recommendation(chat, job, code):
 
 @pytest.mark.parametrize(
     ("job", "question", "answer", "code"),
-    [("I'm a compliance officer at a bank", "both audiences", "I mostly write policy", "CAIM"),
-     ("I am the CTO", "both audiences", "/describe_job_builder", "CAIP"),
-     ("I work in IT", "build and implement", "I lead and govern our AI projects", "CAIM"),
-     ("I'm a nurse", "both certifications are for people who work with AI",
-      "/describe_job_builder", "CAIP")],
+    [
+        (
+            "I'm a compliance officer at a bank",
+            "both audiences",
+            "I mostly write policy",
+            "CAIM",
+        ),
+        ("I am the CTO", "both audiences", "/describe_job_builder", "CAIP"),
+        (
+            "I work in IT",
+            "build and implement",
+            "I lead and govern our AI projects",
+            "CAIM",
+        ),
+        (
+            "I'm a nurse",
+            "both certifications are for people who work with AI",
+            "/describe_job_builder",
+            "CAIP",
+        ),
+    ],
 )
 def test_ambiguous_roles_get_a_question_first(chat, job, question, answer, code):
     first = chat.say(job)
     assert question in first[0]["text"]
     assert [b["payload"] for b in first[0]["buttons"]] == [
-        "/describe_job_builder", "/describe_job_leader"]
+        "/describe_job_builder",
+        "/describe_job_leader",
+    ]
     assert chat.slot("recommended_certification") is None
     assert chat.text(answer).startswith(code)
     assert chat.slot("recommended_certification") == code
@@ -86,7 +110,9 @@ def test_ambiguous_roles_get_a_question_first(chat, job, question, answer, code)
 def test_follow_ups_after_a_recommendation(chat):
     chat.say("I'm a data scientist")
     assert "Choose CAIP if" in chat.text("why?")
-    assert "Certified Artificial Intelligence Manager" in chat.text("what about the other one?")
+    assert "Certified Artificial Intelligence Manager" in chat.text(
+        "what about the other one?"
+    )
     compare = chat.text("compare them")
     assert "Focus:" in compare and "Programming:" in compare
     assert "computer vision" in chat.text("what does CAIP cover?")
@@ -102,9 +128,11 @@ def test_a_question_during_the_clarification_is_answered_then_asked_again(chat):
 
 @pytest.mark.parametrize(
     ("question", "must"),
-    [("how much does CAIP cost?", "price"),
-     ("when is the next CAIM exam?", "exam dates"),
-     ("what are the prerequisites for CAIP", "prerequisites")],
+    [
+        ("how much does CAIP cost?", "price"),
+        ("when is the next CAIM exam?", "exam dates"),
+        ("what are the prerequisites for CAIP", "prerequisites"),
+    ],
 )
 def test_unknown_facts_point_to_pecb(chat, question, must):
     text = chat.text(question)
@@ -120,19 +148,26 @@ def test_a_typed_slot_injection_cannot_set_the_recommendation(chat):
 
 def test_bad_input_gets_a_clear_answer(chat, rasa_url):
     assert "didn't receive any text" in chat.text("   ")
-    job = ("I'm a data scientist: I clean data, train machine learning models in Python "
-           "and deploy them to production for our retail stores. ")
+    job = (
+        "I'm a data scientist: I clean data, train machine learning models in Python "
+        "and deploy them to production for our retail stores. "
+    )
     long_reply = chat.text(job * 12)
     assert "first 1,000 characters" in long_reply and "CAIP" in long_reply
     html_reply = chat.text("<script>alert(1)</script><b>I'm a data scientist</b>")
     assert "<script" not in html_reply and "<b>" not in html_reply
     assert chat.text("🤖🤖🤖")
     assert chat.text("asdkjh qwpoeiru zxmcnv")
-    bad = requests.post(f"{rasa_url}/webhooks/rest/webhook", data=b"{not json",
-                        headers={"Content-Type": "application/json"}, timeout=30)
+    bad = requests.post(
+        f"{rasa_url}/webhooks/rest/webhook",
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     assert bad.status_code == 400
-    nosender = requests.post(f"{rasa_url}/webhooks/rest/webhook",
-                             json={"message": "hi"}, timeout=30)
+    nosender = requests.post(
+        f"{rasa_url}/webhooks/rest/webhook", json={"message": "hi"}, timeout=30
+    )
     assert nosender.status_code == 400
     # the conversation is intact after all of that
     assert chat.slot("recommended_certification") == "CAIP"

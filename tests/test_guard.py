@@ -29,12 +29,16 @@ def test_blank_text_becomes_empty():
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [(b"not json", "not valid JSON"), (b"\xff\xfe\xfa", "not valid UTF-8"),
-     (b"[1, 2]", "JSON object"), (b'{"message": "hi"}', "sender"),
-     (b'{"sender": "  ", "message": "hi"}', "sender"),
-     (b'{"sender": 7, "message": "hi"}', "sender"),
-     (json.dumps({"sender": "x" * 200, "message": "hi"}).encode(), "longer than"),
-     (b'{"sender": "a", "message": {"text": "hi"}}', "must be a string")],
+    [
+        (b"not json", "not valid JSON"),
+        (b"\xff\xfe\xfa", "not valid UTF-8"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"message": "hi"}', "sender"),
+        (b'{"sender": "  ", "message": "hi"}', "sender"),
+        (b'{"sender": 7, "message": "hi"}', "sender"),
+        (json.dumps({"sender": "x" * 200, "message": "hi"}).encode(), "longer than"),
+        (b'{"sender": "a", "message": {"text": "hi"}}', "must be a string"),
+    ],
 )
 def test_malformed_bodies_are_refused_with_a_reason(raw, reason):
     body, why = parse_body(raw)

@@ -10,8 +10,14 @@ from actions import knowledge as kb
 
 
 def test_both_certifications_have_their_full_names() -> None:
-    assert kb.certification("CAIP")["full_name"] == "Certified Artificial Intelligence Professional"
-    assert kb.certification("CAIM")["full_name"] == "Certified Artificial Intelligence Manager"
+    assert (
+        kb.certification("CAIP")["full_name"]
+        == "Certified Artificial Intelligence Professional"
+    )
+    assert (
+        kb.certification("CAIM")["full_name"]
+        == "Certified Artificial Intelligence Manager"
+    )
 
 
 def test_source_and_date_are_recorded() -> None:
@@ -30,8 +36,14 @@ def test_caim_needs_no_programming_and_names_its_tools() -> None:
 
 def test_caip_focus_lists_the_articles_domains() -> None:
     focus = " ".join(item["text"] for item in kb.certification("CAIP")["focus"])
-    for topic in ("machine learning", "deep learning", "natural language processing",
-                  "computer vision", "robotics", "data analysis"):
+    for topic in (
+        "machine learning",
+        "deep learning",
+        "natural language processing",
+        "computer vision",
+        "robotics",
+        "data analysis",
+    ):
         assert topic in focus
 
 
@@ -40,15 +52,26 @@ def test_dual_audiences_appear_in_both_certifications() -> None:
         caip_ids = {a["id"] for a in kb.certification("CAIP")["audience"]}
         assert dual in caip_ids
         entry = kb.dual_audience(dual)
-        assert entry["CAIP"] and entry["CAIM"] and entry["question"].strip().endswith("?")
+        assert (
+            entry["CAIP"] and entry["CAIM"] and entry["question"].strip().endswith("?")
+        )
 
 
 @pytest.mark.parametrize(
     ("phrase", "leans"),
-    [("data scientist", "CAIP"), ("data scientists", "CAIP"), ("ML engineer", "CAIP"),
-     ("ai program manager", "CAIM"), ("team leads", "CAIM"),
-     ("compliance officer", "both"), ("cto", "both"), ("it manager", "both"),
-     ("student", "open"), ("nurse", "open"), ("plumber", "open")],
+    [
+        ("data scientist", "CAIP"),
+        ("data scientists", "CAIP"),
+        ("ML engineer", "CAIP"),
+        ("ai program manager", "CAIM"),
+        ("team leads", "CAIM"),
+        ("compliance officer", "both"),
+        ("cto", "both"),
+        ("it manager", "both"),
+        ("student", "open"),
+        ("nurse", "open"),
+        ("plumber", "open"),
+    ],
 )
 def test_roles_map_to_the_articles_audiences(phrase: str, leans: str) -> None:
     group = kb.find_group(phrase)
@@ -62,8 +85,14 @@ def test_unknown_role_has_no_group() -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("caip", "CAIP"), ("CAIM", "CAIM"), ("the manager one", "CAIM"),
-     ("Certified Artificial Intelligence Professional", "CAIP"), ("both", None), (None, None)],
+    [
+        ("caip", "CAIP"),
+        ("CAIM", "CAIM"),
+        ("the manager one", "CAIM"),
+        ("Certified Artificial Intelligence Professional", "CAIP"),
+        ("both", None),
+        (None, None),
+    ],
 )
 def test_certification_mentions_are_normalised(text, code) -> None:
     assert kb.certification_code(text) == code
@@ -78,9 +107,13 @@ def test_focus_is_matched_from_the_users_words() -> None:
 
 @pytest.mark.parametrize(
     ("question", "topic"),
-    [("How much does CAIM cost?", "price"), ("when is the next exam", "dates"),
-     ("is it multiple choice?", "format"), ("what are the prerequisites", "prerequisites"),
-     ("how long does the course take", "duration")],
+    [
+        ("How much does CAIM cost?", "price"),
+        ("when is the next exam", "dates"),
+        ("is it multiple choice?", "format"),
+        ("what are the prerequisites", "prerequisites"),
+        ("how long does the course take", "duration"),
+    ],
 )
 def test_questions_the_article_does_not_answer_are_recognised(question, topic) -> None:
     assert kb.unknown_topic(question)["id"] == topic

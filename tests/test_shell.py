@@ -16,13 +16,27 @@ def shell():
         env = servers._env(ACTION_SERVER_URL=action_url, TERM="xterm")
         child = pexpect.spawn(
             str(servers.BIN / "rasa"),
-            ["shell", "--model", str(servers.MODEL), "--endpoints", "endpoints.yml",
-             "--interface", "127.0.0.1", "--port", str(servers.free_port())],
-            cwd=str(servers.ROOT), env=env, encoding="utf-8", timeout=90,
+            [
+                "shell",
+                "--model",
+                str(servers.MODEL),
+                "--endpoints",
+                "endpoints.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(servers.free_port()),
+            ],
+            cwd=str(servers.ROOT),
+            env=env,
+            encoding="utf-8",
+            timeout=90,
             dimensions=(60, 400),
         )
         servers.ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        child.logfile_read = open(servers.ARTIFACTS / "shell.log", "w", encoding="utf-8")
+        child.logfile_read = open(
+            servers.ARTIFACTS / "shell.log", "w", encoding="utf-8"
+        )
         try:
             child.expect("Bot loaded", timeout=servers.READY_TIMEOUT)
             child.expect("Your input ->")
