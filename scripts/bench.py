@@ -39,6 +39,7 @@ import os
 import platform
 import random
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -66,6 +67,7 @@ STOCK_META = CACHE / "stock.json"
 ADVISOR_TRAIN_META = CACHE / "advisor_train.json"
 WEBHOOK = "/webhooks/rest/webhook"
 BUSY_CORES = 0.25  # CPU used by other processes above which a measurement is flagged
+RETRY_RESERVE_S = 240  # no re-measuring a busy phase when less time than this is left
 
 # Ratio goals, advisor / stock: (metric key, comparison, bound, description)
 TARGETS = [
@@ -433,7 +435,7 @@ def other_load(seconds: float = 2.0) -> float:
 
 
 async def wait_quiet(
-    limit_s: float, deadline: Deadline, threshold: float = 0.25
+    limit_s: float, deadline: Deadline, threshold: float = BUSY_CORES
 ) -> float:
     """Wait (up to limit_s) until other processes use less than `threshold` cores."""
     end = time.monotonic() + min(limit_s, max(0.0, deadline.left() - 60))
@@ -537,9 +539,12 @@ def run_timed(
     log_path: Path,
     deadline: Deadline,
     what: str,
-) -> float:
-    """Run a command to completion within the deadline; return its wall time."""
+) -> tuple[float, float]:
+    """Run a command to completion within the deadline; return its wall time and the
+    CPU (in cores) that other processes used meanwhile."""
     deadline.check(what, need=5)
+    kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sys0, self0 = system_busy_s(), process_cpu_s(os.getpid())
     server = Server(what, cmd, cwd, env, log_path)
     try:
         server.proc.wait(timeout=max(1.0, deadline.left()))
@@ -552,7 +557,14 @@ def run_timed(
     seconds = time.monotonic() - server.t0
     if server.proc.returncode != 0:
         raise server.fail("failed")
-    return round(seconds, 1)
+    kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = (kids1.ru_utime + kids1.ru_stime - kids0.ru_utime - kids0.ru_stime) + (
+        process_cpu_s(os.getpid()) - self0
+    )
+    other = round(max(0.0, system_busy_s() - sys0 - own) / max(seconds, 1e-6), 2)
+    if other > BUSY_CORES:
+        log(f"  {what}: other processes used {other} cores meanwhile (time skewed)")
+    return round(seconds, 1), other
 
 
 # ---------------------------------------------------------------------------
@@ -586,7 +598,7 @@ def prepare_stock(deadline: Deadline, logs: Path) -> dict[str, Any]:
             shutil.rmtree(STOCK_DIR)
         STOCK_DIR.mkdir(parents=True)
         log("stock bot: rasa init --no-prompt (scaffold + training) ...")
-        seconds = run_timed(
+        seconds, other = run_timed(
             [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(STOCK_DIR)],
             STOCK_DIR,
             env,
@@ -598,6 +610,7 @@ def prepare_stock(deadline: Deadline, logs: Path) -> dict[str, Any]:
             "train_seconds": seconds,
             "method": "rasa init --no-prompt "
             "(scaffold + training, empty training cache)",
+            "other_cores_during": other,
         }
     else:
         data_hash = file_hash(stock_data_files(STOCK_DIR), rasa_version)
@@ -612,7 +625,7 @@ def prepare_stock(deadline: Deadline, logs: Path) -> dict[str, Any]:
         log("stock bot: data changed or model missing; rasa train --force ...")
         for old in (STOCK_DIR / "models").glob("*.tar.gz"):
             old.unlink()
-        seconds = run_timed(
+        seconds, other = run_timed(
             [str(BIN / "rasa"), "train", "--force"],
             STOCK_DIR,
             env,
@@ -620,7 +633,11 @@ def prepare_stock(deadline: Deadline, logs: Path) -> dict[str, Any]:
             deadline,
             "stock rasa train",
         )
-        meta = {"train_seconds": seconds, "method": "rasa train --force"}
+        meta = {
+            "train_seconds": seconds,
+            "method": "rasa train --force",
+            "other_cores_during": other,
+        }
     model = stock_model(STOCK_DIR)
     if model is None:
         raise ServerFailed("the stock bot has no trained model after training")
@@ -638,6 +655,12 @@ def prepare_stock(deadline: Deadline, logs: Path) -> dict[str, Any]:
     return meta
 
 
+def advisor_data_hash() -> str:
+    files = [ROOT / "config.yml", ROOT / "domain.yml"]
+    files += sorted((ROOT / "data").rglob("*.yml"))
+    return file_hash([f for f in files if f.exists()], version("rasa"))
+
+
 def advisor_training(
     args: argparse.Namespace, deadline: Deadline, logs: Path
 ) -> dict[str, Any]:
@@ -645,13 +668,15 @@ def advisor_training(
         if ADVISOR_TRAIN_META.exists():
             meta = json.loads(ADVISOR_TRAIN_META.read_text())
             meta["source"] = f"last recorded ({ADVISOR_TRAIN_META.relative_to(ROOT)})"
+            if meta.get("data_hash") != advisor_data_hash():
+                meta["source"] += "; config/domain/data changed since"
             return meta
         return {"train_seconds": None, "source": "n/a (run with --train-advisor)"}
     out = Path(tempfile.mkdtemp(prefix="bench-advisor-train-"))
     try:
         log("advisor: rasa train --force into a temporary folder ...")
         env = base_env(PYTHONPATH=str(ROOT), RASA_CACHE_DIRECTORY=str(out / "cache"))
-        seconds = run_timed(
+        seconds, other = run_timed(
             [
                 str(BIN / "rasa"),
                 "train",
@@ -669,13 +694,11 @@ def advisor_training(
         )
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    files = [ROOT / "config.yml", ROOT / "domain.yml"] + sorted(
-        (ROOT / "data").rglob("*.yml")
-    )
     meta = {
         "train_seconds": seconds,
         "method": "rasa train --force (temporary --out)",
-        "data_hash": file_hash(files, version("rasa")),
+        "other_cores_during": other,
+        "data_hash": advisor_data_hash(),
         "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
@@ -1157,14 +1180,17 @@ async def unskewed(
     discarded = []
     while True:
         result = await make()
-        if not skewed(result) or len(discarded) >= args.retry_busy:
+        if (
+            not skewed(result)
+            or len(discarded) >= args.retry_busy
+            or deadline.left() < RETRY_RESERVE_S
+        ):
             break
         discarded.append(result["cpu"])
         log(
             f"  {what}: other processes used {result['cpu']['other_cores']} cores; "
             f"measuring again ({len(discarded)}/{args.retry_busy})"
         )
-        deadline.check(what, need=30)
         await wait_quiet(max(args.wait_quiet, 60), deadline)
     if discarded:
         result["discarded_busy_attempts"] = discarded
@@ -1797,8 +1823,10 @@ def main(argv: list[str] | None = None) -> int:
                             bot, info = await start_advisor(
                                 args, deadline, logs, tag, model, tmp
                             )
-                        if not skewed(info, "ready_cpu") or len(discarded) >= (
-                            args.retry_busy
+                        if (
+                            not skewed(info, "ready_cpu")
+                            or len(discarded) >= args.retry_busy
+                            or deadline.left() < RETRY_RESERVE_S
                         ):
                             break
                         discarded.append(info["ready_cpu"])
@@ -1808,7 +1836,6 @@ def main(argv: list[str] | None = None) -> int:
                             f"started; starting it again"
                         )
                         bot.stop()
-                        deadline.check(f"restarting {name}", need=60)
                         await wait_quiet(max(args.wait_quiet, 60), deadline)
                     if discarded:
                         info["discarded_busy_starts"] = discarded
@@ -1831,6 +1858,12 @@ def main(argv: list[str] | None = None) -> int:
         result["incomplete"] = f"{type(exc).__name__}: {exc}"
         print(f"\nbenchmark stopped early: {result['incomplete']}", file=sys.stderr)
         exit_code = 2
+    except Exception as exc:  # report what was measured, then the error
+        import traceback
+
+        traceback.print_exc()
+        result["incomplete"] = f"{type(exc).__name__}: {exc}"
+        exit_code = 1
     finally:
         signal.alarm(0)
         Server.stop_all()
@@ -1875,6 +1908,12 @@ def main(argv: list[str] | None = None) -> int:
         f"rounds {len(result['rounds'])} (medians)"
     )
     print(report(result, args))
+    for name, meta in result.get("training", {}).items():
+        how = meta.get("source") or ("cached" if meta.get("cached") else "this run")
+        print(
+            f"training time, {name}: {meta.get('method', 'n/a')}, measured "
+            f"{meta.get('measured_at', 'n/a')} ({how})"
+        )
     for name in ("stock", "advisor"):
         rows = [
             r[name]["sequential"]["by_message"]
