@@ -32,7 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import guard
-from infra import action_failures
+from infra import action_failures, speedups
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = guard.MAX_SENDER_CHARS
@@ -156,6 +156,10 @@ class GuardedRestInput(RestInput):
     ) -> Blueprint:
         webhook = Blueprint("guarded_rest_webhook", __name__)
         turns: dict[str, _Turns] = {}
+
+        @webhook.listener("before_server_stop")
+        async def close_action_sessions(*_: Any) -> None:
+            await speedups.close_sessions()
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

@@ -29,6 +29,8 @@ fails is dropped instead of being saved half-run.
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import logging
 import os
 import time
@@ -40,10 +42,11 @@ import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
-from infra import action_failures
+from infra import action_failures, speedups
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +95,33 @@ def describe(url: str) -> str:
     return sa.engine.make_url(url).__repr__()
 
 
+def _sqlite_engine(url: str, engine_kwargs: dict[str, Any]) -> sa.engine.Engine:
+    """SQLite tuned for a chat server: one pooled connection per thread instead of
+    opening the file for every read and write (SQLAlchemy 1.4's default for SQLite
+    files), and write-ahead logging with `synchronous=NORMAL`, so a commit does not
+    wait for the disk. A committed turn survives a crash of the process; only a
+    power cut can lose the last turns before the next checkpoint."""
+    connect_args = dict(engine_kwargs.pop("connect_args", {}))
+    connect_args.setdefault("check_same_thread", False)
+    engine = sa.create_engine(
+        url,
+        poolclass=sa.pool.QueuePool,
+        pool_size=2,
+        connect_args=connect_args,
+        **engine_kwargs,
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    return engine
+
+
 class EnvTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store on the database the environment names.
 
@@ -120,10 +150,15 @@ class EnvTrackerStore(SQLTrackerStore):
             connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
             engine_kwargs["connect_args"] = connect_args
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **engine_kwargs)
+        if self.engine.dialect.name == "sqlite":
+            self.engine = _sqlite_engine(url, engine_kwargs)
+        else:
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **engine_kwargs)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         # A turn whose custom action fails is dropped, not saved half-run.
         action_failures.install()
+        # The profile-justified Rasa patches (cached validator, keep-alive).
+        speedups.apply()
         logger.info("Conversations are stored in %s", describe(url))
 
     async def _guarded(
@@ -157,9 +192,7 @@ class EnvTrackerStore(SQLTrackerStore):
                 await asyncio.sleep(0.5)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        return await self._guarded(
-            "read", sender_id, lambda: SQLTrackerStore.retrieve(self, sender_id)
-        )
+        return await self._guarded("read", sender_id, lambda: self._read(sender_id))
 
     async def retrieve_full_tracker(
         self, conversation_id: str
@@ -171,12 +204,85 @@ class EnvTrackerStore(SQLTrackerStore):
         )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self._guarded(
-            "save", tracker.sender_id, lambda: SQLTrackerStore.save(self, tracker)
+        await self._guarded("save", tracker.sender_id, lambda: self._write(tracker))
+
+    # The latest session of a conversation, read and appended with two compiled SQL
+    # statements instead of Rasa's ORM queries (a fifth of the server's CPU per turn
+    # in the profile). Same rows, same order, same session rule as SQLTrackerStore:
+    # the events from the latest `session_started` on, by timestamp, ordered by id.
+
+    def _statements(self) -> tuple[Any, Any, Any]:
+        if not hasattr(self, "_sql"):
+            events = self.SQLEvent.__table__
+            sender = sa.bindparam("sender_id")
+            latest_start = (
+                sa.select(sa.func.max(events.c.timestamp))
+                .where(
+                    events.c.sender_id == sender,
+                    events.c.type_name == SessionStarted.type_name,
+                )
+                .scalar_subquery()
+            )
+            in_session = sa.and_(
+                events.c.sender_id == sender,
+                sa.or_(latest_start.is_(None), events.c.timestamp >= latest_start),
+            )
+            read = sa.select(events.c.data).where(in_session).order_by(events.c.id)
+            count = sa.select(sa.func.count()).select_from(events).where(in_session)
+            self._sql = (read, count, events.insert())
+        return self._sql
+
+    async def _read(self, sender_id: str) -> DialogueStateTracker | None:
+        if _custom_schema():
+            return await SQLTrackerStore.retrieve(self, sender_id)
+        read, _, _ = self._statements()
+        with self.engine.connect() as connection:
+            rows = connection.execute(read, {"sender_id": sender_id}).fetchall()
+        if not rows or not self.domain:
+            return None
+        tracker = DialogueStateTracker.from_dict(
+            sender_id, [json.loads(row.data) for row in rows], self.domain.slots
         )
+        # How many of its events are stored: `_write` appends only the rest.
+        tracker._stored_event_count = len(rows)  # type: ignore[attr-defined]
+        return tracker
+
+    async def _write(self, tracker: DialogueStateTracker) -> None:
+        if _custom_schema():
+            return await SQLTrackerStore.save(self, tracker)
+        await self.stream_events(tracker)
+        _, count, insert = self._statements()
+        with self.engine.begin() as connection:
+            stored = getattr(tracker, "_stored_event_count", None)
+            if stored is None:  # a tracker this store did not read: ask the database
+                stored = connection.execute(
+                    count, {"sender_id": tracker.sender_id}
+                ).scalar_one()
+            new = list(itertools.islice(tracker.events, stored, None))
+            if new:
+                connection.execute(insert, [_row(tracker.sender_id, e) for e in new])
+        tracker._stored_event_count = len(tracker.events)  # type: ignore[attr-defined]
 
     async def keys(self) -> Iterable[str]:
         return await self._guarded("list", "*", lambda: SQLTrackerStore.keys(self))
+
+
+def _custom_schema() -> bool:
+    """POSTGRESQL_SCHEMA is handled by Rasa's own (ORM) code path only."""
+    return bool(os.environ.get("POSTGRESQL_SCHEMA"))
+
+
+def _row(sender_id: str, event: Any) -> dict[str, Any]:
+    """One `events` row, with the same columns SQLTrackerStore writes."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 def _install() -> None:
