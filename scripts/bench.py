@@ -375,6 +375,26 @@ def vmrss_mb(pid: int) -> float | None:
     return 0.0
 
 
+def pss_mb(pid: int) -> float | None:
+    """Proportional set size: pages shared between processes (forked Sanic workers)
+    count once in total instead of once per process."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return 0.0
+
+
+def pss_tree_mb(pid: int) -> float | None:
+    """PSS of `pid` plus all its descendants, in MiB: the memory the server holds."""
+    own = pss_mb(pid)
+    if own is None:
+        return None
+    return round(own + sum(pss_mb(child) or 0.0 for child in descendants(pid)), 1)
+
+
 def rss_tree_mb(pid: int) -> float | None:
     """VmRSS of `pid` plus all its descendants, in MiB."""
     own = vmrss_mb(pid)
@@ -1227,11 +1247,14 @@ async def measure(
     )
     result["concurrent"] = conc
     result["rasa_rss_mb"] = rss_tree_mb(bot.rasa.pid)
+    result["rasa_pss_mb"] = pss_tree_mb(bot.rasa.pid)
+    result["rasa_processes"] = 1 + len(descendants(bot.rasa.pid))
     result["action_rss_mb"] = rss_tree_mb(bot.actions.pid) if bot.actions else None
     log(
         f"  {bot.name}: {conc['msgs_per_s']} msgs/s, p50 {conc['p50_ms']} ms"
-        f"{busy_note(conc)}; "
-        f"RSS rasa {result['rasa_rss_mb']} MB, actions {result['action_rss_mb']} MB"
+        f"{busy_note(conc)}; RSS rasa {result['rasa_rss_mb']} MB "
+        f"(PSS {result['rasa_pss_mb']} MB, {result['rasa_processes']} processes), "
+        f"actions {result['action_rss_mb']} MB"
     )
     return result
 
@@ -1460,6 +1483,8 @@ def collect(rounds: list[dict[str, Any]], bot: str) -> dict[str, float | None]:
         "conc_msgs_per_s": med(lambda r: r["concurrent"]["msgs_per_s"]),
         "rss_ready_mb": med(lambda r: r["rss_ready_mb"]),
         "rasa_rss_mb": med(lambda r: r["rasa_rss_mb"]),
+        "rasa_pss_mb": med(lambda r: r.get("rasa_pss_mb")),
+        "rasa_processes": med(lambda r: r.get("rasa_processes")),
         "action_rss_mb": med(lambda r: r["action_rss_mb"]),
         "errors": sum(
             sum(r[k]["errors"].values())
@@ -1517,6 +1542,8 @@ def report(result: dict[str, Any], args) -> str:
         (f"(b) {args.users} users msgs/s", "conc_msgs_per_s"),
         ("Rasa server RSS at ready (MB)", "rss_ready_mb"),
         ("Rasa server RSS after load (MB)", "rasa_rss_mb"),
+        ("Rasa server PSS after load (MB)", "rasa_pss_mb"),
+        ("Rasa server processes", "rasa_processes"),
         ("action server RSS after load (MB)", "action_rss_mb"),
         ("failed turns", "errors"),
     ]
