@@ -90,12 +90,12 @@ bench: $(MODEL)
 	$(BIN)/python scripts/bench.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check actions channels infra scripts tests
-	$(BIN)/black --check actions channels infra scripts tests
+	$(BIN)/ruff check actions channels components infra scripts tests
+	$(BIN)/black --check actions channels components infra scripts tests
 
 format: $(STAMP)
-	$(BIN)/black actions channels infra scripts tests
-	$(BIN)/ruff check --fix actions channels infra scripts tests
+	$(BIN)/black actions channels components infra scripts tests
+	$(BIN)/ruff check --fix actions channels components infra scripts tests
 
 clean:
 	rm -rf results .pytest_cache models/*.tar.gz $(SPACY_MODEL)
