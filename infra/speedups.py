@@ -6,7 +6,9 @@ so the patches are in place before the first message; `apply()` is idempotent.
 1. Rasa validates every action-server response with `jsonschema.validate`, which
    checks the schema against its meta-schema and builds a new validator on every
    call: about half of the advisor's CPU time per turn in the py-spy profile. Here
-   the validator is built once and reused; a bad response still raises the same
+   the validators are built once, and each event is checked against the schema of
+   its own type (see `_event_validators`) instead of all 23; anything that does not
+   pass goes through the full schema, so a bad response still raises the same
    `ValidationError` with Rasa's own explanation appended.
 2. `EndpointConfig.request` opens a new aiohttp session, and so a new TCP
    connection, for every call to the action server. Here each event loop keeps one
@@ -17,6 +19,10 @@ so the patches are in place before the first message; `apply()` is idempotent.
    every run. Here the execution order for each set of targets is worked out once
    and the same nodes are called in that order, in the same thread, with the same
    arguments; the outputs are identical.
+4. Rasa finds an event's class by its type name by walking every subclass of
+   `Event` (with an `inspect.isabstract` check each) for every event it reads:
+   thousands of calls per turn when a stored conversation is loaded. Here each
+   name is looked up that way once and then remembered.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 _applied = False
 
+# Rasa's own functions, kept for the tests that compare both.
+ORIGINALS: dict[str, Any] = {}
+
 
 def apply() -> None:
     """Install both patches once per process."""
@@ -40,12 +49,35 @@ def apply() -> None:
     _patch_action_validation()
     _patch_endpoint_sessions()
     _patch_graph_runner()
+    _patch_event_lookup()
     _applied = True
     logger.debug("Rasa speed-ups applied: validator, sessions, graph runner.")
 
 
 # ---------------------------------------------------------------------------
 # 1. one validator for action-server responses
+
+
+def _event_validators(schema: dict[str, Any], validator_class: Any) -> dict | None:
+    """One validator per event type, or None if the schema is not as expected.
+
+    Rasa's event schema is `{type: object, properties, required, oneOf: [one
+    subschema per event type, told apart by `event: {const: <type>}`]}`: for an
+    event of type T only T's subschema can match, so "exactly one of 23 matches"
+    is the same as "T's subschema matches", without checking the other 22.
+    """
+    items = schema.get("properties", {}).get("events", {}).get("items", {})
+    variants = items.get("oneOf")
+    if not isinstance(variants, list):
+        return None
+    base = {k: v for k, v in items.items() if k != "oneOf"}
+    by_type: dict[str, Any] = {}
+    for variant in variants:
+        event_type = variant.get("properties", {}).get("event", {}).get("const")
+        if not isinstance(event_type, str) or event_type in by_type:
+            return None
+        by_type[event_type] = validator_class({**base, "allOf": [variant]})
+    return by_type
 
 
 def _patch_action_validation() -> None:
@@ -58,9 +90,28 @@ def _patch_action_validation() -> None:
     validator_class = validator_for(schema)
     validator_class.check_schema(schema)  # once, instead of on every response
     validator = validator_class(schema)
+    by_type = _event_validators(schema, validator_class)
+    without_events = {k: v for k, v in schema["properties"].items() if k != "events"}
+    rest = validator_class({**schema, "properties": without_events})
+
+    def quick_check(result: Any) -> bool:
+        """True when the response is valid; False means "ask the full validator"."""
+        if by_type is None or not isinstance(result, dict):
+            return False
+        events = result.get("events", [])
+        if not isinstance(events, list) or not rest.is_valid(result):
+            return False
+        for event in events:
+            name = event.get("event") if isinstance(event, dict) else None
+            check = by_type.get(name) if isinstance(name, str) else None
+            if check is None or not check.is_valid(event):
+                return False
+        return True
 
     def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
-        try:
+        if quick_check(result):
+            return True
+        try:  # the full schema decides, and gives Rasa's own error
             validator.validate(result)
             return True
         except ValidationError as e:
@@ -72,6 +123,7 @@ def _patch_action_validation() -> None:
             )
             raise e
 
+    ORIGINALS["validate_action_result"] = RemoteAction._validate_action_result
     RemoteAction._validate_action_result = _validate_action_result
 
 
@@ -137,6 +189,7 @@ def _patch_endpoint_sessions() -> None:
             _sessions[key] = session
         return _Borrowed(session)
 
+    ORIGINALS["endpoint_session"] = own_session
     EndpointConfig.session = shared_session
 
 
@@ -206,4 +259,31 @@ def _patch_graph_runner() -> None:
             raise GraphRunError("Error running runner.") from e
         return dict(results[target] for target in run_targets)
 
+    ORIGINALS["graph_run"] = DaskGraphRunner.run
     DaskGraphRunner.run = run
+
+
+# ---------------------------------------------------------------------------
+# 4. event classes by type name, looked up once
+
+
+def _patch_event_lookup() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    walk_every_time = Event.resolve_by_type
+    found: dict[str, type] = {}
+
+    def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
+        event_class = found.get(type_name)
+        if event_class is None:
+            event_class = next(
+                (c for c in all_subclasses(Event) if c.type_name == type_name), None
+            )
+            if event_class is None:  # unknown name: Rasa's own answer or error
+                return walk_every_time(type_name, default)
+            found[type_name] = event_class
+        return event_class
+
+    ORIGINALS["resolve_by_type"] = walk_every_time
+    Event.resolve_by_type = staticmethod(resolve_by_type)

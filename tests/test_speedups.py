@@ -1,0 +1,143 @@
+"""The Rasa speed-ups (infra/speedups.py) give exactly Rasa's own results."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+
+from infra import speedups
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "advisor.tar.gz"
+
+speedups.apply()
+ACTION = RemoteAction("action_recommend", None)
+
+VALID_EVENTS: list[dict[str, Any]] = [
+    {"event": "slot", "name": "recommended_certification", "value": "CAIP"},
+    {"event": "slot", "name": "job_role", "value": None, "timestamp": None},
+    {"event": "active_loop", "name": "clarify_form"},
+    {"event": "active_loop", "name": None},
+    {"event": "followup", "name": "action_recommend"},
+    {"event": "action", "name": "action_listen", "policy": None, "confidence": None},
+    {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}},
+    {"event": "bot", "text": "Hello", "data": {"buttons": []}},
+    {"event": "restart"},
+    {"event": "rewind"},
+    {"event": "reset_slots"},
+    {"event": "session_started"},
+]
+
+
+def _mutations(event: dict[str, Any], rng: random.Random) -> list[dict[str, Any]]:
+    """Broken and odd variants of a valid event."""
+    out = []
+    for key in list(event):
+        for value in (None, 5, "x", [], {}, True):
+            changed = dict(event)
+            changed[key] = value
+            out.append(changed)
+        dropped = dict(event)
+        dropped.pop(key)
+        out.append(dropped)
+    out.append({**event, "event": "no_such_event"})
+    out.append({**event, "extra": rng.random()})
+    return out
+
+
+def _rasa_accepts(response: Any) -> bool:
+    try:
+        speedups.ORIGINALS["validate_action_result"](ACTION, copy.deepcopy(response))
+        return True
+    except ValidationError:
+        return False
+
+
+def _ours_accepts(response: Any) -> bool:
+    try:
+        ACTION._validate_action_result(copy.deepcopy(response))
+        return True
+    except ValidationError as error:
+        assert "Failed to validate Action server response" in error.message
+        return False
+
+
+def test_the_validator_accepts_and_rejects_exactly_what_rasa_does() -> None:
+    rng = random.Random(5)
+    responses: list[Any] = [
+        {"events": VALID_EVENTS, "responses": [{"text": "hi"}]},
+        {"events": [], "responses": []},
+        {},
+        {"events": "not a list"},
+        {"events": [5]},
+        {"responses": [5]},
+        {"events": [{"no_event_key": 1}]},
+    ]
+    for event in VALID_EVENTS:
+        responses += [{"events": [m]} for m in _mutations(event, rng)]
+    decisions = [(_ours_accepts(r), _rasa_accepts(r)) for r in responses]
+    assert all(ours == theirs for ours, theirs in decisions)
+    # the comparison covered both outcomes
+    assert {theirs for _, theirs in decisions} == {True, False}
+
+
+def test_event_classes_are_found_as_rasa_finds_them() -> None:
+    names = {c.type_name for c in all_subclasses(Event)}
+    for name in names:
+        assert Event.resolve_by_type(name) is speedups.ORIGINALS["resolve_by_type"](
+            name
+        )
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.resolve_by_type("no_such_event", default=Event) is Event
+
+
+@pytest.mark.skipif(not MODEL.exists(), reason="needs `make train`")
+def test_the_graph_runs_to_the_same_results_as_with_dask() -> None:
+    agent = Agent.load(str(MODEL))
+    runner = agent.processor.graph_runner
+    nlu_target = [
+        name for name in runner._instantiated_nodes if "FallbackClassifier" in name
+    ]
+    texts = ["hi", "I'm a data scientist", "does CAIM need programming?", "🍕", ""]
+    for text in texts:
+        inputs = {"__message__": [UserMessage(text)]}
+        ours = runner.run(inputs=copy.deepcopy(inputs), targets=nlu_target)
+        theirs = speedups.ORIGINALS["graph_run"](
+            runner, inputs=copy.deepcopy(inputs), targets=nlu_target
+        )
+        assert list(ours) == list(theirs)
+        ours_msg, theirs_msg = ours[nlu_target[0]][0], theirs[nlu_target[0]][0]
+        ours_data, theirs_data = ours_msg.as_dict(), theirs_msg.as_dict()
+        doc = "text_spacy_doc"  # a spaCy Doc: equal text, not the same object
+        assert str(ours_data.pop(doc, "")) == str(theirs_data.pop(doc, ""))
+        assert ours_data == theirs_data
+
+    async def predictions() -> list[tuple[str, str]]:
+        seen = []
+        for text in ["hello", "I'm a risk manager", "why?"]:
+            await agent.handle_text(text, sender_id="speedups-test")
+            tracker = await agent.tracker_store.retrieve("speedups-test")
+            seen.append((text, tracker.latest_action_name))
+        return seen
+
+    with_ours = asyncio.run(predictions())
+    DaskGraphRunner.run = speedups.ORIGINALS["graph_run"]
+    try:
+        agent = Agent.load(str(MODEL))
+        with_dask = asyncio.run(predictions())
+    finally:
+        speedups._patch_graph_runner()
+    assert with_ours == with_dask
