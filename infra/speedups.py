@@ -23,11 +23,16 @@ so the patches are in place before the first message; `apply()` is idempotent.
    `Event` (with an `inspect.isabstract` check each) for every event it reads:
    thousands of calls per turn when a stored conversation is loaded. Here each
    name is looked up that way once and then remembered.
+5. Rasa's processor and memoization policy deep-copy events, states and parse
+   data for every debug log line, also when debug logging is off (the copies are
+   made before the logger drops the line). In those two modules, where `copy` is
+   used for nothing else, the copy is made only when the `rasa` logger logs debug.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from typing import Any
 
@@ -50,6 +55,7 @@ def apply() -> None:
     _patch_endpoint_sessions()
     _patch_graph_runner()
     _patch_event_lookup()
+    _patch_debug_copies()
     _applied = True
     logger.debug("Rasa speed-ups applied: validator, sessions, graph runner.")
 
@@ -287,3 +293,31 @@ def _patch_event_lookup() -> None:
 
     ORIGINALS["resolve_by_type"] = walk_every_time
     Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+# ---------------------------------------------------------------------------
+# 5. no deep copies for debug lines that are not logged
+
+
+class _CopyForDebugLogs:
+    """Stands in for the `copy` module in modules that deep-copy only to log."""
+
+    def __init__(self, logger_name: str) -> None:
+        self._logger = logging.getLogger(logger_name)
+
+    def deepcopy(self, value: Any, memo: dict | None = None) -> Any:
+        if self._logger.isEnabledFor(logging.DEBUG):
+            return copy.deepcopy(value, memo)
+        return value  # only ever handed to a debug log call that drops it
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _patch_debug_copies() -> None:
+    from rasa.core import processor
+    from rasa.core.policies import memoization
+
+    for module in (processor, memoization):
+        ORIGINALS[f"{module.__name__}.copy"] = module.copy
+        module.copy = _CopyForDebugLogs("rasa")

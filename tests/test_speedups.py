@@ -141,3 +141,34 @@ def test_the_graph_runs_to_the_same_results_as_with_dask() -> None:
     finally:
         speedups._patch_graph_runner()
     assert with_ours == with_dask
+
+
+def test_debug_copies_are_made_only_for_debug_logging() -> None:
+    import inspect
+    import logging
+    import re
+
+    from rasa.core import processor
+    from rasa.core.policies import memoization
+
+    for module in (processor, memoization):
+        # the assumption the patch rests on: `copy` feeds debug log lines only
+        source = inspect.getsource(module)
+        for match in re.finditer(r"copy\.(\w+)\(", source):
+            assert match.group(1) == "deepcopy"
+            call_start = source.rfind("structlogger.debug(", 0, match.start())
+            assert call_start != -1
+            assert source.count("(", call_start, match.start()) > source.count(
+                ")", call_start, match.start()
+            ), "a deepcopy outside a debug log call"
+        value = {"events": [{"event": "slot"}]}
+        rasa_logger = logging.getLogger("rasa")
+        level = rasa_logger.level
+        try:
+            rasa_logger.setLevel(logging.INFO)
+            assert module.copy.deepcopy(value) is value
+            rasa_logger.setLevel(logging.DEBUG)
+            copied = module.copy.deepcopy(value)
+            assert copied == value and copied is not value
+        finally:
+            rasa_logger.setLevel(level)
