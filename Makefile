@@ -86,8 +86,10 @@ test-reliability: $(MODEL)
 	RELIABILITY_TESTS=1 $(BIN)/pytest tests/reliability
 
 # Advisor vs the stock `rasa init` bot, same machine, same load (scripts/bench.py); not a test.
+# BENCH_ARGS: e.g. BENCH_ARGS='--rounds 1 --profile 20' (see scripts/bench.py --help)
+BENCH_ARGS ?= --rounds 3
 bench: $(MODEL)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check actions channels components infra scripts tests
