@@ -23,10 +23,15 @@ so the patches are in place before the first message; `apply()` is idempotent.
    `Event` (with an `inspect.isabstract` check each) for every event it reads:
    thousands of calls per turn when a stored conversation is loaded. Here each
    name is looked up that way once and then remembered.
-5. Rasa's processor and memoization policy deep-copy events, states and parse
-   data for every debug log line, also when debug logging is off (the copies are
-   made before the logger drops the line). In those two modules, where `copy` is
-   used for nothing else, the copy is made only when the `rasa` logger logs debug.
+5. Rasa's processor, rule policy and memoization policy deep-copy events, states
+   and parse data for every debug log line, also when debug logging is off (the
+   copies are made before the logger drops the line). In those modules, where
+   `copy` is used for nothing else, the copy is made only when `rasa` logs debug.
+6. The rule policy narrows its candidate rules turn by turn, walking back through
+   the whole conversation even after no rule is left or every rule left is
+   shorter than the distance walked (from there on every rule passes). Here the
+   walk stops at that point: the same rules remain, and a long conversation no
+   longer costs a pass over every turn for every prediction.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ def apply() -> None:
     _patch_graph_runner()
     _patch_event_lookup()
     _patch_debug_copies()
+    _patch_rule_lookup()
     _applied = True
     logger.debug("Rasa speed-ups applied: validator, sessions, graph runner.")
 
@@ -316,8 +322,38 @@ class _CopyForDebugLogs:
 
 def _patch_debug_copies() -> None:
     from rasa.core import processor
-    from rasa.core.policies import memoization
+    from rasa.core.policies import memoization, rule_policy
 
-    for module in (processor, memoization):
+    for module in (processor, memoization, rule_policy):
         ORIGINALS[f"{module.__name__}.copy"] = module.copy
         module.copy = _CopyForDebugLogs("rasa")
+
+
+# ---------------------------------------------------------------------------
+# 6. the rule policy stops narrowing when nothing can change any more
+
+
+def _patch_rule_lookup() -> None:
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    def _get_possible_keys(
+        self: RulePolicy, lookup: dict[str, str], states: list[dict]
+    ) -> set[str]:
+        possible_keys = set(lookup.keys())
+        for turn, state in enumerate(reversed(states)):
+            # A rule of n states is applicable at every turn >= n (Rasa's
+            # `_is_rule_applicable`), so past the longest remaining rule, or with no
+            # rule left, the set stays as it is.
+            if not possible_keys or turn >= max(
+                len(self._rule_key_to_state(key)) for key in possible_keys
+            ):
+                break
+            possible_keys = {
+                key
+                for key in possible_keys
+                if self._is_rule_applicable(key, turn, state)
+            }
+        return possible_keys
+
+    ORIGINALS["rule_possible_keys"] = RulePolicy._get_possible_keys
+    RulePolicy._get_possible_keys = _get_possible_keys

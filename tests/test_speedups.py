@@ -149,9 +149,9 @@ def test_debug_copies_are_made_only_for_debug_logging() -> None:
     import re
 
     from rasa.core import processor
-    from rasa.core.policies import memoization
+    from rasa.core.policies import memoization, rule_policy
 
-    for module in (processor, memoization):
+    for module in (processor, memoization, rule_policy):
         # the assumption the patch rests on: `copy` feeds debug log lines only
         source = inspect.getsource(module)
         for match in re.finditer(r"copy\.(\w+)\(", source):
@@ -172,3 +172,35 @@ def test_debug_copies_are_made_only_for_debug_logging() -> None:
             assert copied == value and copied is not value
         finally:
             rasa_logger.setLevel(level)
+
+
+@pytest.mark.skipif(not MODEL.exists(), reason="needs `make train`")
+def test_the_rule_policy_finds_the_same_rules() -> None:
+    agent = Agent.load(str(MODEL))
+    nodes = agent.processor.graph_runner._instantiated_nodes
+    node = next(n for name, n in nodes.items() if name.startswith("run_RulePolicy"))
+    policy = node._component
+    rng = random.Random(9)
+    checked = matched = 0
+    for name in ("rules", "rules_for_loop_unhappy_path"):
+        lookup = policy.lookup[name]
+        keys = list(lookup)
+        every_state = [
+            state for key in keys for state in policy._rule_key_to_state(key)
+        ]
+        for _ in range(300):
+            # histories made of whole rules one after another, and of single states
+            # from any rule in any order (these reach a rule's first state)
+            states: list[dict] = []
+            for key in rng.sample(keys, k=min(len(keys), rng.randint(1, 6))):
+                states += copy.deepcopy(policy._rule_key_to_state(key))
+            mixed = [rng.choice(every_state) for _ in range(rng.randint(1, 8))]
+            for history in (states, copy.deepcopy(mixed)):
+                ours = policy._get_possible_keys(lookup, history)
+                theirs = speedups.ORIGINALS["rule_possible_keys"](
+                    policy, lookup, history
+                )
+                assert ours == theirs
+                checked += 1
+                matched += bool(theirs)
+    assert checked >= 1200 and matched > 0  # histories with and without a rule
