@@ -29,9 +29,10 @@ so the patches are in place before the first message; `apply()` is idempotent.
    `copy` is used for nothing else, the copy is made only when `rasa` logs debug.
 6. The rule policy narrows its candidate rules turn by turn, walking back through
    the whole conversation even after no rule is left or every rule left is
-   shorter than the distance walked (from there on every rule passes). Here the
-   walk stops at that point: the same rules remain, and a long conversation no
-   longer costs a pass over every turn for every prediction.
+   shorter than the distance walked (from there on every rule passes), and
+   re-reversing each rule's states for every check. Here each rule is reversed
+   once and the walk stops at that point: the same rules remain, and a long
+   conversation no longer costs a pass over every turn for every prediction.
 """
 
 from __future__ import annotations
@@ -335,25 +336,42 @@ def _patch_debug_copies() -> None:
 
 def _patch_rule_lookup() -> None:
     from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.constants import PREVIOUS_ACTION
 
     def _get_possible_keys(
         self: RulePolicy, lookup: dict[str, str], states: list[dict]
     ) -> set[str]:
-        possible_keys = set(lookup.keys())
+        # Each rule's states, last first, parsed and reversed once per policy
+        # (Rasa's `_is_rule_applicable` re-reverses them on every check).
+        backwards: dict[str, list[dict]] = self.__dict__.setdefault(
+            "_rules_backwards", {}
+        )
+        possible = set(lookup.keys())
+        for key in possible:
+            if key not in backwards:
+                backwards[key] = list(reversed(self._rule_key_to_state(key)))
         for turn, state in enumerate(reversed(states)):
-            # A rule of n states is applicable at every turn >= n (Rasa's
-            # `_is_rule_applicable`), so past the longest remaining rule, or with no
-            # rule left, the set stays as it is.
-            if not possible_keys or turn >= max(
-                len(self._rule_key_to_state(key)) for key in possible_keys
-            ):
+            # A rule of n states is applicable at every turn >= n, so past the
+            # longest remaining rule, or with no rule left, the set stays as it is.
+            if not possible or turn >= max(len(backwards[key]) for key in possible):
                 break
-            possible_keys = {
-                key
-                for key in possible_keys
-                if self._is_rule_applicable(key, turn, state)
-            }
-        return possible_keys
+            current_previous_action = state.get(PREVIOUS_ACTION)
+            remaining = set()
+            for key in possible:
+                rule_states = backwards[key]
+                if turn >= len(rule_states):
+                    remaining.add(key)
+                    continue
+                # the checks of Rasa's `_is_rule_applicable`, in its order
+                rule_previous_action = rule_states[turn].get(PREVIOUS_ACTION)
+                if not rule_previous_action and not current_previous_action:
+                    remaining.add(key)
+                elif not rule_previous_action or not current_previous_action:
+                    continue
+                elif self._does_rule_match_state(rule_states[turn], state):
+                    remaining.add(key)
+            possible = remaining
+        return possible
 
     ORIGINALS["rule_possible_keys"] = RulePolicy._get_possible_keys
     RulePolicy._get_possible_keys = _get_possible_keys

@@ -194,8 +194,12 @@ def test_the_rule_policy_finds_the_same_rules() -> None:
             states: list[dict] = []
             for key in rng.sample(keys, k=min(len(keys), rng.randint(1, 6))):
                 states += copy.deepcopy(policy._rule_key_to_state(key))
-            mixed = [rng.choice(every_state) for _ in range(rng.randint(1, 8))]
-            for history in (states, copy.deepcopy(mixed)):
+            mixed = copy.deepcopy(
+                [rng.choice(every_state) for _ in range(rng.randint(1, 8))]
+            )
+            if rng.random() < 0.5:  # a conversation start: no previous action
+                mixed[0].pop("prev_action", None)
+            for history in (states, mixed):
                 ours = policy._get_possible_keys(lookup, history)
                 theirs = speedups.ORIGINALS["rule_possible_keys"](
                     policy, lookup, history
