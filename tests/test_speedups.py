@@ -208,3 +208,21 @@ def test_the_rule_policy_finds_the_same_rules() -> None:
                 checked += 1
                 matched += bool(theirs)
     assert checked >= 1200 and matched > 0  # histories with and without a rule
+
+
+def test_request_bodies_decode_to_the_same_json() -> None:
+    import json
+    import math
+
+    agent_like = {
+        "next_action": "action_recommend",
+        "sender_id": "é/ü 🍕",
+        "tracker": {"events": VALID_EVENTS, "slots": {"job_role": "CTO/CIO"}},
+        "numbers": [0.1, 1e-300, 1.0000000000000002, 10**20, -0.0],
+    }
+    assert json.loads(speedups._to_json(agent_like)) == agent_like
+    # what ujson refuses goes through the standard library, as before
+    nan = json.loads(speedups._to_json({"x": float("nan")}))["x"]
+    assert math.isnan(nan)
+    with pytest.raises(TypeError):
+        speedups._to_json({"x": object()})
