@@ -365,42 +365,42 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def vmrss_mb(pid: int) -> float | None:
+def _proc_mb(pid: int, file: str, field: str) -> float | None:
+    """A kB figure from /proc/<pid>/<file>, in MiB; None when the process is gone."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None
     return 0.0
+
+
+def vmrss_mb(pid: int) -> float | None:
+    return _proc_mb(pid, "status", "VmRSS:")
 
 
 def pss_mb(pid: int) -> float | None:
     """Proportional set size: pages shared between processes (forked Sanic workers)
     count once in total instead of once per process."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
+    return _proc_mb(pid, "smaps_rollup", "Pss:")
+
+
+def _tree_mb(pid: int, measure: Callable[[int], float | None]) -> float | None:
+    own = measure(pid)
+    if own is None:
         return None
-    return 0.0
+    return round(own + sum(measure(child) or 0.0 for child in descendants(pid)), 1)
 
 
 def pss_tree_mb(pid: int) -> float | None:
     """PSS of `pid` plus all its descendants, in MiB: the memory the server holds."""
-    own = pss_mb(pid)
-    if own is None:
-        return None
-    return round(own + sum(pss_mb(child) or 0.0 for child in descendants(pid)), 1)
+    return _tree_mb(pid, pss_mb)
 
 
 def rss_tree_mb(pid: int) -> float | None:
     """VmRSS of `pid` plus all its descendants, in MiB."""
-    own = vmrss_mb(pid)
-    if own is None:
-        return None
-    return round(own + sum(vmrss_mb(child) or 0.0 for child in descendants(pid)), 1)
+    return _tree_mb(pid, vmrss_mb)
 
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
