@@ -32,8 +32,10 @@ so the patches are in place before the first message; `apply()` is idempotent.
 6. The rule policy narrows its candidate rules turn by turn, walking back through
    the whole conversation even after no rule is left or every rule left is
    shorter than the distance walked (from there on every rule passes), and
-   re-reversing each rule's states for every check. Here each rule is reversed
-   once and the walk stops at that point: the same rules remain, and a long
+   re-reversing each rule's states for every check, and checking every rule
+   against the latest state. Here each rule is reversed once, the walk stops at
+   that point, and the latest state is checked only against the rules that end
+   with its previous action or with none: the same rules remain, and a long
    conversation no longer costs a pass over every turn for every prediction.
 """
 
@@ -347,9 +349,30 @@ def _patch_debug_copies() -> None:
 # 6. the rule policy stops narrowing when nothing can change any more
 
 
+def _rules_by_last_action(
+    rules_backwards: dict[str, list[dict]], lookup: dict[str, str]
+) -> tuple[dict[str, set[str]], set[str]]:
+    """The rules grouped by the action name in their last state's `prev_action`,
+    and the rules without one (which any conversation state may match)."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+    from rasa.shared.nlu.constants import ACTION_NAME
+
+    by_action: dict[str, set[str]] = {}
+    others: set[str] = set()
+    for key in lookup:
+        previous = rules_backwards[key][0].get(PREVIOUS_ACTION) or {}
+        name = previous.get(ACTION_NAME)
+        if isinstance(name, str) and name and name != SHOULD_NOT_BE_SET:
+            by_action.setdefault(name, set()).add(key)
+        else:
+            others.add(key)
+    return by_action, others
+
+
 def _patch_rule_lookup() -> None:
     from rasa.core.policies.rule_policy import RulePolicy
     from rasa.shared.core.constants import PREVIOUS_ACTION
+    from rasa.shared.nlu.constants import ACTION_NAME
 
     def _get_possible_keys(
         self: RulePolicy, lookup: dict[str, str], states: list[dict]
@@ -359,18 +382,30 @@ def _patch_rule_lookup() -> None:
         backwards: dict[str, list[dict]] = self.__dict__.setdefault(
             "_rules_backwards", {}
         )
-        possible = set(lookup.keys())
-        for key in possible:
+        for key in lookup:
             if key not in backwards:
                 backwards[key] = list(reversed(self._rule_key_to_state(key)))
+        # A rule whose last state names a previous action can only match a
+        # conversation whose last state names the same one (Rasa's
+        # `_does_rule_match_state`), so the first turn checks only those rules and
+        # the rules that name none.
+        groups = self.__dict__.setdefault("_rules_by_last_action", {})
+        if id(lookup) not in groups or groups[id(lookup)][0] is not lookup:
+            groups[id(lookup)] = (lookup, *_rules_by_last_action(backwards, lookup))
+        _, by_action, others = groups[id(lookup)]
+        possible = set(lookup.keys())
         for turn, state in enumerate(reversed(states)):
             # A rule of n states is applicable at every turn >= n, so past the
             # longest remaining rule, or with no rule left, the set stays as it is.
             if not possible or turn >= max(len(backwards[key]) for key in possible):
                 break
             current_previous_action = state.get(PREVIOUS_ACTION)
+            candidates = possible
+            if turn == 0:
+                name = (current_previous_action or {}).get(ACTION_NAME)
+                candidates = others | by_action.get(name, set())
             remaining = set()
-            for key in possible:
+            for key in candidates:
                 rule_states = backwards[key]
                 if turn >= len(rule_states):
                     remaining.add(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -182,8 +183,19 @@ def test_the_rule_policy_finds_the_same_rules() -> None:
     policy = node._component
     rng = random.Random(9)
     checked = matched = 0
-    for name in ("rules", "rules_for_loop_unhappy_path"):
-        lookup = policy.lookup[name]
+    # the model's rules, plus variants whose last state names no previous action
+    # (rules that any latest state may match)
+    variants = {}
+    for key in list(policy.lookup["rules"])[::4]:
+        states = copy.deepcopy(policy._rule_key_to_state(key))
+        states[-1].pop("prev_action", None)
+        variants[json.dumps(states, sort_keys=True)] = "action_listen"
+    lookups = [
+        policy.lookup["rules"],
+        policy.lookup["rules_for_loop_unhappy_path"],
+        {**policy.lookup["rules"], **variants},
+    ]
+    for lookup in lookups:
         keys = list(lookup)
         every_state = [
             state for key in keys for state in policy._rule_key_to_state(key)
@@ -207,11 +219,10 @@ def test_the_rule_policy_finds_the_same_rules() -> None:
                 assert ours == theirs
                 checked += 1
                 matched += bool(theirs)
-    assert checked >= 1200 and matched > 0  # histories with and without a rule
+    assert checked >= 1800 and matched > 0  # histories with and without a rule
 
 
 def test_request_bodies_decode_to_the_same_json() -> None:
-    import json
     import math
 
     agent_like = {
