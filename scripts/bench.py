@@ -6,8 +6,9 @@ What one run does (servers on 127.0.0.1, free ports, started and stopped by PID)
 1. Prepares the stock bot in bench/cache/stock (`rasa init --no-prompt`, which trains
    it); it is trained again only when its data or the Rasa version changed. Its
    training time is kept in bench/cache/stock.json. The advisor's training time comes
-   from a timed `rasa train --force` into a temporary folder with --train-advisor,
-   otherwise from bench/cache/advisor_train.json (the last such measurement), else n/a.
+   from a timed `rasa train --force` into a temporary folder, kept in
+   bench/cache/advisor_train.json and measured again when its config, domain or data
+   changed, or with --train-advisor.
 2. Starts each bot in turn (stock, advisor, stock, advisor, ... for --rounds), the
    advisor with its action server as scripts/run.sh does; measures the time from
    process start to the first REST reply; drives the bot through /webhooks/rest/webhook
@@ -684,14 +685,13 @@ def advisor_data_hash() -> str:
 def advisor_training(
     args: argparse.Namespace, deadline: Deadline, logs: Path
 ) -> dict[str, Any]:
-    if not args.train_advisor:
-        if ADVISOR_TRAIN_META.exists():
-            meta = json.loads(ADVISOR_TRAIN_META.read_text())
+    # Like the stock bot's: measured once, and again when config, domain or data
+    # changed (or with --train-advisor).
+    if not args.train_advisor and ADVISOR_TRAIN_META.exists():
+        meta = json.loads(ADVISOR_TRAIN_META.read_text())
+        if meta.get("data_hash") == advisor_data_hash():
             meta["source"] = f"last recorded ({ADVISOR_TRAIN_META.relative_to(ROOT)})"
-            if meta.get("data_hash") != advisor_data_hash():
-                meta["source"] += "; config/domain/data changed since"
             return meta
-        return {"train_seconds": None, "source": "n/a (run with --train-advisor)"}
     out = Path(tempfile.mkdtemp(prefix="bench-advisor-train-"))
     try:
         log("advisor: rasa train --force into a temporary folder ...")
