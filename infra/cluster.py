@@ -41,6 +41,42 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
+
+
+def action_server_command(port: int) -> list[str]:
+    """`rasa run actions` on `port` (the tests, the cluster and the benchmark)."""
+    return [
+        str(BIN / "rasa"),
+        "run",
+        "actions",
+        "--actions",
+        "actions",
+        "--port",
+        str(port),
+    ]
+
+
+def rasa_server_command(
+    model: Path | str, port: int, credentials: str = "credentials.yml"
+) -> list[str]:
+    """`rasa run`: HTTP API on 127.0.0.1:`port`, endpoints.yml, `credentials`."""
+    return [
+        str(BIN / "rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        credentials,
+        "--enable-api",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+
+
 READY_TIMEOUT = 300.0
 
 
@@ -340,15 +376,7 @@ class ActionServer(Server):
         return f"http://127.0.0.1:{self.port}/webhook"
 
     def command(self) -> list[str]:
-        return [
-            str(BIN / "rasa"),
-            "run",
-            "actions",
-            "--actions",
-            "actions",
-            "--port",
-            str(self.port),
-        ]
+        return action_server_command(self.port)
 
     def env(self) -> dict[str, str]:
         return base_env(SANIC_HOST="127.0.0.1")
@@ -368,21 +396,7 @@ class RasaServer(Server):
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        return [
-            str(BIN / "rasa"),
-            "run",
-            "--model",
-            str(self.model),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--enable-api",
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
+        return rasa_server_command(self.model, self.port)
 
     def env(self) -> dict[str, str]:
         return base_env(**self.extra_env)

@@ -184,12 +184,14 @@ def _new_session(config: Any) -> aiohttp.ClientSession:
         auth=auth,
         timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
         connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S),
-        json_serialize=_to_json,
+        json_serialize=to_json,
     )
 
 
-def _to_json(value: Any) -> str:
-    """ujson when it can (several times faster), else the standard library."""
+def to_json(value: Any) -> str:
+    """ujson when it can (several times faster), else the standard library.
+
+    Used for request bodies to the action server and for stored events."""
     try:
         return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
     except (TypeError, ValueError, OverflowError):
@@ -382,15 +384,15 @@ def _patch_rule_lookup() -> None:
         backwards: dict[str, list[dict]] = self.__dict__.setdefault(
             "_rules_backwards", {}
         )
-        for key in lookup:
-            if key not in backwards:
-                backwards[key] = list(reversed(self._rule_key_to_state(key)))
         # A rule whose last state names a previous action can only match a
         # conversation whose last state names the same one (Rasa's
         # `_does_rule_match_state`), so the first turn checks only those rules and
         # the rules that name none.
         groups = self.__dict__.setdefault("_rules_by_last_action", {})
         if id(lookup) not in groups or groups[id(lookup)][0] is not lookup:
+            for key in lookup:
+                if key not in backwards:
+                    backwards[key] = list(reversed(self._rule_key_to_state(key)))
             groups[id(lookup)] = (lookup, *_rules_by_last_action(backwards, lookup))
         _, by_action, others = groups[id(lookup)]
         possible = set(lookup.keys())

@@ -61,6 +61,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
+sys.path.insert(0, str(ROOT))  # the project's packages, as for `rasa run`
+
+from infra.cluster import action_server_command, rasa_server_command  # noqa: E402
+
 CACHE = ROOT / "bench" / "cache"
 RESULTS = ROOT / "bench" / "results"
 STOCK_DIR = CACHE / "stock"
@@ -980,15 +984,7 @@ async def start_stock(
         port = free_port()
         bot.actions = Server(
             "stock action server",
-            [
-                str(BIN / "rasa"),
-                "run",
-                "actions",
-                "--actions",
-                "actions",
-                "--port",
-                str(port),
-            ],
+            action_server_command(port),
             STOCK_DIR,
             base_env(SANIC_HOST="127.0.0.1", PYTHONPATH=str(STOCK_DIR)),
             logs / f"{tag}-stock-actions.log",
@@ -1002,21 +998,7 @@ async def start_stock(
     model = stock_model(STOCK_DIR)
     bot.rasa = Server(
         "stock rasa server",
-        [
-            str(BIN / "rasa"),
-            "run",
-            "--model",
-            str(model),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--enable-api",
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        rasa_server_command(model, port),
         STOCK_DIR,
         env,
         logs / f"{tag}-stock-rasa.log",
@@ -1126,15 +1108,7 @@ async def start_advisor(
     action_env.update(parse_env(args.action_env))
     bot.actions = Server(
         "advisor action server",
-        [
-            str(BIN / "rasa"),
-            "run",
-            "actions",
-            "--actions",
-            "actions",
-            "--port",
-            str(action_port),
-        ],
+        action_server_command(action_port),
         ROOT,
         action_env,
         logs / f"{tag}-advisor-actions.log",

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import requests
 
+from infra.cluster import action_server_command, rasa_server_command
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "advisor.tar.gz"
@@ -95,15 +97,7 @@ def action_server(port: int | None = None) -> Iterator[str]:
     """Run `rasa run actions`; yield its webhook URL."""
     port = port or free_port()
     proc = start(
-        [
-            str(BIN / "rasa"),
-            "run",
-            "actions",
-            "--actions",
-            "actions",
-            "--port",
-            str(port),
-        ],
+        action_server_command(port),
         f"actions-{port}",
         f"http://127.0.0.1:{port}/health",
         _env(SANIC_HOST="127.0.0.1"),
@@ -128,21 +122,7 @@ def rasa_server(
     server from a browser, as the chat widget's page does; none by default.
     """
     port = port or free_port()
-    cmd = [
-        str(BIN / "rasa"),
-        "run",
-        "--model",
-        str(MODEL),
-        "--endpoints",
-        "endpoints.yml",
-        "--credentials",
-        credentials,
-        "--enable-api",
-        "--interface",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    cmd = rasa_server_command(MODEL, port, credentials)
     if cors:  # the socket.io channel answers CORS for these origins and refuses others
         env.setdefault("WEB_ORIGINS", ",".join(cors))
     for limit in (

@@ -237,9 +237,9 @@ def test_request_bodies_decode_to_the_same_json() -> None:
         "tracker": {"events": VALID_EVENTS, "slots": {"job_role": "CTO/CIO"}},
         "numbers": [0.1, 1e-300, 1.0000000000000002, 10**20, -0.0],
     }
-    assert json.loads(speedups._to_json(agent_like)) == agent_like
+    assert json.loads(speedups.to_json(agent_like)) == agent_like
     # what ujson refuses goes through the standard library, as before
-    nan = json.loads(speedups._to_json({"x": float("nan")}))["x"]
+    nan = json.loads(speedups.to_json({"x": float("nan")}))["x"]
     assert math.isnan(nan)
     with pytest.raises(TypeError):
-        speedups._to_json({"x": object()})
+        speedups.to_json({"x": object()})
