@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import advice
+from actions import decision as dec
 from actions import knowledge as kb
 from actions.render import Reply, render
 
@@ -73,9 +74,8 @@ class ActionAssessJob(AdvisorAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        roles = _entity_values(tracker, "role")
         text = tracker.latest_message.get("text")
-        found = advice.assess(_intent(tracker), roles)
+        found = dec.decide(dec.Evidence.from_parse(tracker.latest_message))
         events: list[EventType] = [
             SlotSet("job_role", found.role),
             SlotSet("role_group", found.group.name if found.group else None),
@@ -84,12 +84,15 @@ class ActionAssessJob(AdvisorAction):
             SlotSet("recommended_certification", found.code),
             SlotSet("certification_in_focus", found.code),
             SlotSet("needs_clarification", found.code is None),
+            SlotSet("decided_by", list(found.quotes) if found.code else None),
         ]
         if found.code:
             self.send(
                 dispatcher,
                 tracker,
-                advice.recommendation(found.code, found.role, found.group, text),
+                advice.recommendation(
+                    found.code, found.role, found.group, text, quotes=found.quotes
+                ),
             )
         return events
 
@@ -139,20 +142,29 @@ _LEAD_WORDS = re.compile(
 )
 
 
-def read_answer(intent: str | None, text: str | None) -> str | None:
+def read_answer(
+    intent: str | None, text: str | None, parse: dict | None = None
+) -> str | None:
     """Turn an answer to the clarifying question into "build", "lead" or None.
 
-    Words that point one way only decide ("I mostly write policy" is leading,
-    whatever verb it uses); otherwise a builder or leader intent decides.
+    A clicked or typed payload counts by its intent only. Otherwise the activity
+    cues the NLU found decide ("I manage the technical AI projects" is the
+    article's CAIP wording for IT managers); then words that point one way only
+    ("I mostly write policy" is leading, whatever verb it uses); then the intent.
     """
     low = (text or "").lower()
     if not low.startswith("/"):  # a typed or clicked payload: only its intent counts
+        if parse:
+            cues_only = {**parse, "intent_ranking": [], "intent": {}}
+            leaning = dec.lean(dec.Evidence.from_parse(cues_only))
+            if leaning:
+                return leaning
         build, lead = bool(_BUILD_WORDS.search(low)), bool(_LEAD_WORDS.search(low))
         if build != lead:
             return "build" if build else "lead"
-    if intent == advice.BUILDER_INTENT:
+    if intent == dec.BUILDER_INTENT:
         return "build"
-    if intent == advice.LEADER_INTENT:
+    if intent == dec.LEADER_INTENT:
         return "lead"
     return None
 
@@ -172,7 +184,9 @@ class ValidateClarifyForm(FormValidationAction):
     ) -> dict[str, Any]:
         if slot_value in advice.ANSWER_TO_CODE:
             return {"ai_involvement": slot_value}
-        answer = read_answer(_intent(tracker), str(slot_value or ""))
+        answer = read_answer(
+            _intent(tracker), str(slot_value or ""), tracker.latest_message
+        )
         return {"ai_involvement": answer}
 
 
@@ -217,6 +231,7 @@ class ActionExplain(AdvisorAction):
             group,
             text,
             tracker.get_slot("ai_involvement"),
+            quotes=tracker.get_slot("decided_by") or (),
         )
         self.send(dispatcher, tracker, reply)
         return []

@@ -5,7 +5,6 @@ Pure functions over `knowledge` and the wording templates; no Rasa import.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -14,10 +13,7 @@ from actions.render import Bullets, Reply, Table
 
 WORDING_FILE = kb.HERE / "wording.yml"
 
-BUILDER_INTENT = "describe_job_builder"
-LEADER_INTENT = "describe_job_leader"
 ANSWER_TO_CODE = {"build": "CAIP", "lead": "CAIM"}
-INTENT_TO_CODE = {BUILDER_INTENT: "CAIP", LEADER_INTENT: "CAIM"}
 
 
 @cache
@@ -29,41 +25,6 @@ def wording() -> dict[str, Any]:
 def say(section: str, key: str, **values: Any) -> str:
     """Fill one template from wording.yml."""
     return str(wording()[section][key]).format(**values)
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """What the advisor made of a job description."""
-
-    code: str | None  # "CAIP", "CAIM", or None when it must ask
-    role: str | None  # the role phrase it recognised
-    group: kb.RoleGroup | None
-
-
-def _main_role(roles: list[str]) -> tuple[str | None, kb.RoleGroup | None]:
-    """Pick the most telling recognised role: ambiguous groups first."""
-    known = [(role, kb.find_group(role)) for role in roles]
-    known = [(role, group) for role, group in known if group]
-    if not known:
-        return (roles[0] if roles else None), None
-    rank = {"both": 0, "open": 1, "CAIP": 2, "CAIM": 2}
-    return min(known, key=lambda pair: rank[pair[1].leans])
-
-
-def assess(intent: str | None, roles: list[str]) -> Assessment:
-    """Decide from the intent and the recognised roles whether to ask first.
-
-    A clear builder or leader description decides. An ambiguous or unrelated
-    one decides only when every role recognised sits in one single audience
-    (a data scientist misread as ambiguous still gets CAIP); otherwise ask.
-    """
-    role, group = _main_role(roles)
-    code = INTENT_TO_CODE.get(intent or "")
-    if code is None:
-        leans = {kb.find_group(r).leans for r in roles if kb.find_group(r)}
-        if len(leans) == 1 and next(iter(leans)) in kb.CODES:
-            code = next(iter(leans))
-    return Assessment(code=code, role=role, group=group)
 
 
 def _verbs_ing(code: str) -> str:
@@ -110,6 +71,19 @@ def _why_line(
     return say("recommend", "no_role", code=code, verbs_ing=_verbs_ing(code))
 
 
+def quoted(words: tuple[str, ...] | list[str]) -> str:
+    """'"a", "b" and "c"': the person's own words, whitespace squeezed."""
+    items = [f'"{" ".join(w.split())}"' for w in words if w and w.strip()]
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _quote_line(quotes: tuple[str, ...] | list[str]) -> list[str]:
+    text = quoted(quotes)
+    return [say("recommend", "quotes", quotes=text)] if text else []
+
+
 def _focus_block(code: str, text: str | None) -> Bullets:
     matched = kb.matched_focus(text, code)
     if matched:
@@ -134,6 +108,7 @@ def recommendation(
     group: kb.RoleGroup | None,
     text: str | None,
     answer: str | None = None,
+    quotes: tuple[str, ...] | list[str] = (),
 ) -> Reply:
     """The recommendation message, explained from the user's own words."""
     facts = kb.certification(code)
@@ -143,6 +118,7 @@ def recommendation(
     reply.add(
         say("recommend", "headline", code=code, full_name=facts["full_name"]),
         _why_line(code, role, group, answer),
+        *_quote_line(quotes),
         _focus_block(code, text),
         say(
             "recommend",
@@ -161,6 +137,7 @@ def explanation(
     group: kb.RoleGroup | None,
     text: str | None,
     answer: str | None = None,
+    quotes: tuple[str, ...] | list[str] = (),
 ) -> Reply:
     """Answer "why?" about the current recommendation."""
     if code is None:
@@ -171,6 +148,7 @@ def explanation(
     return reply.add(
         say("why", "question", question=relation["deciding_question"]),
         _why_line(code, role, group, answer),
+        *_quote_line(quotes),
         say("why", "choose_if", code=code, choose_if=facts["choose_if"]),
         _focus_block(code, text),
     )

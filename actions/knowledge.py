@@ -97,16 +97,26 @@ def role_groups(path: Path = ROLES_FILE) -> dict[str, RoleGroup]:
         _require(spec, ("leans", "label", "phrases"), where)
         if spec["leans"] not in (*CODES, "both", "open"):
             raise KnowledgeError(f"{where}: leans must be CAIP, CAIM, both or open")
-        group = RoleGroup(
+        group = groups_by_name(path)[name]
+        for phrase in spec["phrases"] or []:
+            by_phrase[normalise(phrase)] = group
+    return by_phrase
+
+
+@cache
+def groups_by_name(path: Path = ROLES_FILE) -> dict[str, RoleGroup]:
+    """Return every role group by its name (groups without phrases included)."""
+    data = _load_yaml(path)
+    return {
+        name: RoleGroup(
             name=name,
             leans=spec["leans"],
             label=spec["label"],
             audience=spec.get("audience"),
             dual=spec.get("dual"),
         )
-        for phrase in spec["phrases"]:
-            by_phrase[normalise(phrase)] = group
-    return by_phrase
+        for name, spec in data["groups"].items()
+    }
 
 
 def role_phrases() -> dict[str, list[str]]:

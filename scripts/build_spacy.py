@@ -2,7 +2,8 @@
 
 Nothing is downloaded: the lemma tables come from the installed
 spacy-lookups-data package, the entity patterns from the project's own data
-(actions/roles.yml for job roles, the two certification names). The pipeline is
+(actions/roles.yml for listed roles, the job-title grammar and activity cues of
+components/titles.py, the two certification names). The pipeline is
 written to models/spacy/advisor_en and loaded by Rasa's SpacyNLP by path.
 
 Usage: python scripts/build_spacy.py [OUTPUT_DIR]
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions import knowledge  # noqa: E402
+from components import titles  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "models" / "spacy" / "advisor_en"
 CERTIFICATION_PHRASES = {
@@ -51,8 +53,15 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
                 patterns.append(
                     {"label": "certification", "pattern": tokens, "id": code}
                 )
+    patterns += titles.title_patterns()
     ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
     ruler.add_patterns(patterns)
+    # Activity cues second, never over a title: "tech lead of the ML team" keeps
+    # its title, and the cue "lead ... team" does not count twice.
+    cues = nlp.add_pipe(
+        "entity_ruler", name="activity_ruler", config={"overwrite_ents": False}
+    )
+    cues.add_patterns(titles.activity_patterns(nlp))
     nlp.meta["name"] = "advisor_en"
     nlp.meta["version"] = "1.0.0"
     nlp.meta["description"] = "CAIP/CAIM advisor: tokens, lookup lemmas, role entities"

@@ -1,0 +1,164 @@
+"""The NLU's evidence about a job: titles, activities, and "this is a job description".
+
+Runs after the intent classifier. From the spaCy doc (the project's entity ruler,
+see `components/titles.py`) it emits:
+
+- `role` entities: job titles, `group` = the role group the title grammar placed
+  it in (actions/roles.yml), `role` = "self" or "other" ("a team of engineers"
+  names other people's job);
+- `activity` entities: what the person says they do, `role` = "build" or
+  "lead", `group` = the cue's strength ("article", "strong", "weak");
+- `certification` entities, as before.
+
+And it routes: a message that names the person's job or lists what they do, and
+is not phrased as a question, is a job description even when the classifier
+read it as a question about the certifications. The classifier's own reading is
+kept in the output (`job_router`) so the change is visible, never silent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from components import titles
+
+DESCRIBE_PREFIX = "describe_job_"
+QUESTION = re.compile(
+    r"\?|^\s*(what|which|who|whom|whose|why|how|when|where|is|are|can|could|should|"
+    r"would|do|does|did|will|tell me|explain|compare|show me|give me)\b",
+    re.IGNORECASE,
+)
+SENTENCE_ENDS = {".", "!", "?", ";", "\n"}
+ROUTE_MIN_WEIGHT = 3  # activity weight that makes a message a job description
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+    is_trainable=False,
+    model_from="SpacyNLP",
+)
+class JobEvidence(GraphComponent, EntityExtractorMixin):
+    """Titles, activity cues and job-description routing from the spaCy doc."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """SpacyNLP must run first (it makes the doc)."""
+        return [SpacyNLP]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """`route`: read a non-question with job evidence as a job description."""
+        return {"route": True}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        """Create the component (nothing to train)."""
+        return cls(config)
+
+    def process(self, messages: list[Message], model: SpacyModel) -> list[Message]:
+        """Add the evidence entities to each message and route job descriptions."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            doc = message.get("text_spacy_doc") or model.model(text.lower())
+            found = self.add_extractor_name(evidence_entities(doc, text))
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+            if self._config.get("route", True):
+                _route(message, text, found)
+        return messages
+
+
+def evidence_entities(doc: Any, text: str) -> list[dict[str, Any]]:
+    """The `role`, `activity` and `certification` entities of one spaCy doc."""
+    same_length = len(doc.text) == len(text)
+    found = []
+    spans = [(ent, ent.label_, ent.ent_id_) for ent in doc.ents]
+    roles = {
+        i for ent in doc.ents if ent.label_ == "role" for i in range(ent.start, ent.end)
+    }
+    for start, end in titles.frame_titles([(t.lower_, t.is_alpha) for t in doc]):
+        frame = set(range(start, end))
+        if not roles & frame:  # a title no table knows; cues inside it do not count
+            spans = [s for s in spans if not frame & set(range(s[0].start, s[0].end))]
+            spans.append((doc[start:end], "role", titles.FRAME_ID))
+    for ent, label, ent_id in sorted(spans, key=lambda item: item[0].start):
+        value = text[ent.start_char : ent.end_char] if same_length else ent.text
+        entity: dict[str, Any] = {
+            "entity": label,
+            "value": value,
+            "start": ent.start_char,
+            "end": ent.end_char,
+            "confidence": None,
+        }
+        if label == "role":
+            words = [t.lower_ for t in ent]
+            lemmas = [t.lemma_.lower() for t in ent]
+            group = ent_id if ent_id not in titles.GRAMMAR_IDS else None
+            entity["group"] = group or titles.place(words, lemmas)
+            if entity["group"] is None and ent_id == titles.FRAME_ID:
+                entity["group"] = titles.UNLISTED
+            entity["role"] = "other" if _names_someone_else(doc, ent.start) else "self"
+            if entity["group"] is None:
+                continue
+        elif label == "activity":
+            side, strength = ent_id.split(":")
+            entity["role"], entity["group"] = side, strength
+        elif label == "certification":
+            entity["value"] = ent_id or value
+        found.append(entity)
+    return found
+
+
+def _names_someone_else(doc: Any, start: int) -> bool:
+    """True when a title names another person's job.
+
+    Words just before it decide ("a team of engineers", "as a nurse"); past the
+    first sentence, only a title the person gives themselves counts ("... Now I
+    am a team lead"), not the people they mention ("with school administrators").
+    """
+    before = []
+    for token in reversed(doc[max(0, start - 3) : start]):
+        if token.is_punct and token.text != ":":
+            break
+        before.insert(0, (token.lower_, token.lemma_.lower()))
+    if titles.is_object(before):
+        return True
+    later = any(t.text in SENTENCE_ENDS for t in doc[:start])
+    return later and not titles.is_self(before)
+
+
+def _route(message: Message, text: str, found: list[dict[str, Any]]) -> None:
+    intent = message.get(INTENT) or {}
+    name = intent.get("name") or ""
+    if name.startswith(DESCRIBE_PREFIX) or text.lstrip().startswith("/"):
+        return
+    if QUESTION.search(text):
+        return
+    weights = titles.activities()["weights"]
+    own_title = any(e["entity"] == "role" and e["role"] == "self" for e in found)
+    weight = sum(weights[e["group"]] for e in found if e["entity"] == "activity")
+    if not own_title and weight < ROUTE_MIN_WEIGHT:
+        return
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    describe = [r for r in ranking if r["name"].startswith(DESCRIBE_PREFIX)]
+    best = describe[0]["name"] if describe else f"{DESCRIBE_PREFIX}ambiguous"
+    message.set(INTENT, {"name": best, "confidence": 1.0}, add_to_output=True)
+    message.set("job_router", {"classifier_intent": intent}, add_to_output=True)
