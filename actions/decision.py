@@ -93,6 +93,15 @@ class Evidence:
             classifier[intent["name"]] = float(intent.get("confidence") or 1.0)
         return cls(text=text, titles=titles, cues=cues, classifier=classifier)
 
+    def chosen(self) -> str | None:
+        """CAIP or CAIM when the message is a payload naming a builder or leader."""
+        if not self.text.startswith("/"):
+            return None
+        for intent, code in ((BUILDER_INTENT, "CAIP"), (LEADER_INTENT, "CAIM")):
+            if self.classifier.get(intent):
+                return code
+        return None
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -166,6 +175,9 @@ def _title(evidence: Evidence) -> tuple[str | None, kb.RoleGroup | None, set[str
 def decide(evidence: Evidence) -> Decision:
     """Apply the rule to one job description (see the module docstring)."""
     rule = _table()["rule"]
+    chosen = evidence.chosen()
+    if chosen:  # a clicked or typed "/describe_job_builder": the person chose
+        return Decision(chosen, None, None, (), "choice")
     role, group, leans = _title(evidence)
     if group is not None and group.name == UNLISTED:
         role = None  # a title no table knows is not repeated back

@@ -12,8 +12,10 @@ see `components/titles.py`) it emits:
 
 And it routes: a message that names the person's job or lists what they do, and
 is not phrased as a question, is a job description even when the classifier
-read it as a question about the certifications. The classifier's own reading is
-kept in the output (`job_router`) so the change is visible, never silent.
+read it as a question about the certifications; a message the classifier read
+as a job description, hesitantly, with no title and no activity in it
+("xqzt plovk") goes to the fallback. The classifier's own reading is kept in
+the output (`job_router`) so the change is visible, never silent.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ QUESTION = re.compile(
 )
 SENTENCE_ENDS = {".", "!", "?", ";", "\n"}
 ROUTE_MIN_WEIGHT = 3  # activity weight that makes a message a job description
+UNSURE_BELOW = 0.6  # a job-description intent with no evidence needs this confidence
+FALLBACK = "nlu_fallback"
 
 
 @DefaultV1Recipe.register(
@@ -148,7 +152,15 @@ def _names_someone_else(doc: Any, start: int) -> bool:
 def _route(message: Message, text: str, found: list[dict[str, Any]]) -> None:
     intent = message.get(INTENT) or {}
     name = intent.get("name") or ""
-    if name.startswith(DESCRIBE_PREFIX) or text.lstrip().startswith("/"):
+    if text.lstrip().startswith("/"):
+        return
+    evidence = any(e["entity"] in ("role", "activity") for e in found)
+    if name.startswith(DESCRIBE_PREFIX):
+        if not evidence and (intent.get("confidence") or 0) < UNSURE_BELOW:
+            # no title, no activity, a hesitant classifier: not a job description
+            fallback = {"name": FALLBACK, "confidence": intent.get("confidence")}
+            message.set(INTENT, fallback, add_to_output=True)
+            message.set("job_router", {"classifier_intent": intent}, add_to_output=True)
         return
     if QUESTION.search(text):
         return

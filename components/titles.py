@@ -50,14 +50,16 @@ OBJECT_MARKERS = {
 }  # fmt: skip
 # Words that make "lead", "leader" or "owner" a title ("team lead", "product owner").
 LEAD_MODIFIERS = [
-    "team", "tech", "technical", "project", "product", "business", "programme", "program",
-    "ai", "data", "engineering", "squad", "shift", "section", "group", "practice",
-    "delivery", "design", "ml", "analytics", "development", "platform", "qa", "quality",
-    "sales", "marketing", "account", "process", "service", "site", "store", "unit",
-    "department", "operations", "transformation", "innovation", "digital", "change",
-    "thought", "risk", "compliance", "governance", "security", "it", "ict", "research",
-    "science", "software", "cloud", "infrastructure", "integration", "support", "line",
+    "team", "tech", "technical", "project", "product", "business", "programme",
+    "program", "ai", "data", "engineering", "squad", "shift", "section", "group",
+    "practice", "delivery", "design", "ml", "analytics", "development", "platform",
+    "qa", "quality", "sales", "marketing", "account", "process", "service", "site",
+    "store", "unit", "department", "operations", "transformation", "innovation",
+    "digital", "change", "thought", "risk", "compliance", "governance", "security",
+    "it", "ict", "research", "science", "software", "cloud", "infrastructure",
+    "integration", "support", "line",
 ]  # fmt: skip
+OF_HEADS = {"head": "leader", "vp": "executive", "svp": "executive", "evp": "executive"}
 MANAGING = ["director", "editor", "partner", "consultant", "engineer"]  # "managing X"
 SKIPPED = {"a", "an", "the"}  # looked through when reading the words before a title
 SELF_MARKERS = {"as", "is", "am", "im", "i'm", "'m", "was", ":"}
@@ -268,9 +270,9 @@ def place(words: list[str], lemmas: list[str] | None = None) -> str | None:
     kinds = head_kinds()
     if len(lemmas) > 1 and lemmas[0] == "chief":
         kind, head = "chief", 0
-    elif len(words) > 2 and words[1] == "of" and lemmas[0] in kinds | {"vp": ""}:
+    elif len(words) > 2 and words[1] == "of" and lemmas[0] in {**kinds, **OF_HEADS}:
         head = 0
-        kind = "executive" if words[0] in ("vp", "svp", "evp") else kinds[lemmas[0]]
+        kind = OF_HEADS.get(lemmas[0]) or kinds[lemmas[0]]
     else:
         head = len(lemmas) - 1
         kind = _kind(lemmas[head])

@@ -70,5 +70,10 @@ def role(value: str) -> dict[str, Any]:
     return {"entity": "role", "value": value}
 
 
+def cue(value: str, side: str, strength: str = "strong") -> dict[str, Any]:
+    """An activity the NLU found ("build"/"lead", "weak"/"strong"/"explicit")."""
+    return {"entity": "activity", "value": value, "role": side, "group": strength}
+
+
 def cert(value: str) -> dict[str, Any]:
     return {"entity": "certification", "value": value}

@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions import actions as act
-from tests.conftest import cert, make_tracker, role
+from tests.conftest import cert, cue, make_tracker, role
 
 
 def run(action, dispatcher, tracker, domain) -> list[dict[str, Any]]:
@@ -44,7 +44,9 @@ def test_a_clear_builder_gets_caip_explained_from_their_words(dispatcher, domain
 
 def test_a_clear_leader_gets_caim(dispatcher, domain):
     tracker = make_tracker(
-        "I run the AI programme and track ROI on dashboards", "describe_job_leader", []
+        "I run the AI programme and track ROI on dashboards",
+        "describe_job_leader",
+        [cue("I run", "lead"), cue("ROI", "lead")],
     )
     events = run(act.ActionAssessJob(), dispatcher, tracker, domain)
     assert slots(events)["recommended_certification"] == "CAIM"

@@ -64,16 +64,25 @@ def test_no_article_audience_is_contradicted(text, contradiction):
 # Each failure class of issue 9, as other people put it.
 FAILURE_CLASSES = [
     ("Data scientist. I check, test and rework our forecasting models", "CAIP"),
-    ("bioinformatician applying clustering and supervised learning to gene data", "CAIP"),
+    (
+        "bioinformatician applying clustering and supervised learning to gene data",
+        "CAIP",
+    ),
     ("I use a convolutional network to segment satellite images into fields", "CAIP"),
     ("IT manager; I oversee the technical side of our AI projects", "CAIP"),
-    ("I'm the tech lead of the ML team and I still write the model training code", "CAIP"),
+    (
+        "I'm the tech lead of the ML team and I still write the model training code",
+        "CAIP",
+    ),
     ("Programs industrial robots with AI software. Tests and calibrates them.", "CAIP"),
     ("Builds simulation models of business problems. Analyses the results.", "CAIP"),
     ("backend developer, I hook LLM APIs into our web apps", "CAIP"),
     ("risk manager, I own the company's AI governance framework", "CAIM"),
     ("CEO. my concern is the return on our AI investment", "CAIM"),
-    ("Engineering director: I plan headcount and budgets for the technical teams", "CAIM"),
+    (
+        "Engineering director: I plan headcount and budgets for the technical teams",
+        "CAIM",
+    ),
     ("L&D director, I plan and budget our staff development programmes", "CAIM"),
     ("loss prevention manager, I develop store policies and plan the budget", "CAIM"),
 ]

@@ -1,0 +1,137 @@
+"""The decision rule and the title grammar on their own (no model, no server)."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from actions import decision as dec
+from components import titles
+from components.job_evidence import evidence_entities
+from tests.esco import ROOT
+
+SPACY_MODEL = ROOT / "models" / "spacy" / "advisor_en"
+
+
+def cue(side: str, text: str, strength: str = "strong") -> dec.Cue:
+    weight = {"article": 3, "explicit": 3, "strong": 2, "weak": 1}[strength]
+    return dec.Cue(
+        side,
+        text,
+        weight,
+        strong=strength != "weak",
+        article=strength == "article",
+        explicit=strength in ("article", "explicit"),
+    )
+
+
+def decide(titles_=(), cues=(), classifier=None, text="") -> dec.Decision:
+    return dec.decide(
+        dec.Evidence(
+            text=text,
+            titles=list(titles_),
+            cues=list(cues),
+            classifier=classifier or {},
+        )
+    )
+
+
+def test_a_title_in_one_audience_decides_and_is_quoted():
+    found = decide([("data scientist", "data_scientists")])
+    assert (found.code, found.basis) == ("CAIP", "title")
+    assert found.quotes[0] == "data scientist"
+
+
+def test_own_words_outweigh_a_title_only_when_explicit():
+    lead_title = [("tech lead", "managers")]
+    writes = cue("build", "write the training code", "explicit")
+    assert decide(lead_title, [writes]).code == "CAIP"
+    # generic technical words do not turn a manager into a builder
+    weak = [cue("build", "develop", "weak"), cue("build", "technical", "weak")]
+    assert decide(lead_title, weak).code == "CAIM"
+    assert decide(lead_title, [cue("build", "prototypes")]).code == "CAIM"
+
+
+def test_dual_roles_are_settled_by_the_article_wording_or_a_clear_margin():
+    it_manager = [("IT manager", "it_managers")]
+    assert decide(it_manager).code is None  # nothing decides: ask
+    article = cue("build", "oversee technical AI projects", "article")
+    assert decide(it_manager, [article, cue("lead", "vendor")]).code == "CAIP"
+    risk = [("risk manager", "risk_compliance")]
+    owns = [cue("lead", "AI governance framework", "article")]
+    assert decide(risk, owns).code == "CAIM"
+    assert decide(risk, [cue("lead", "policy", "weak")]).code is None
+
+
+def test_a_job_outside_ai_is_asked_unless_the_text_touches_ai():
+    nurse = [("nurse", "unrelated")]
+    plans = [cue("lead", "budget"), cue("lead", "I supervise")]
+    assert decide(nurse, plans, text="I plan the budget and supervise").code is None
+    ai = "I plan the budget of our machine learning triage pilot"
+    assert decide(nurse, plans, text=ai).code == "CAIM"
+
+
+def test_the_classifier_alone_does_not_decide():
+    reading = {"describe_job_builder": 0.99}
+    assert decide(classifier=reading).code is None
+    assert decide(cues=[cue("build", "python")], classifier=reading).code == "CAIP"
+
+
+def test_conflicting_titles_without_words_ask():
+    both = [("data scientist", "data_scientists"), ("team lead", "managers")]
+    assert decide(both).code is None
+
+
+def test_an_unlisted_title_is_never_repeated():
+    found = decide([("beekeeper", titles.UNLISTED)], [cue("build", "python")])
+    assert found.role is None
+    assert "beekeeper" not in found.quotes
+
+
+@pytest.mark.parametrize(
+    "title,group",
+    [
+        ("senior machine learning engineer", "practitioners"),
+        ("bioinformatics scientist", "data_scientists"),
+        ("civil engineer", "engineers_scientists"),
+        ("immunologist", "engineers_scientists"),
+        ("head of data platform", "managers"),
+        ("chief risk officer", "risk_compliance"),
+        ("ICT operations manager", "it_managers"),
+        ("digital transformation director", "transformation"),
+        ("loss prevention manager", "managers"),
+        ("vessel steering instructor", "unrelated"),
+        ("software tester", "developers"),
+        ("plant operator", "specialists"),
+    ],
+)
+def test_titles_nobody_listed_are_placed(title, group):
+    words = title.lower().split()
+    assert titles.place(words) == group
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return spacy.load(SPACY_MODEL)
+
+
+def roles(nlp, text: str) -> list[tuple[str, str, str]]:
+    return [
+        (e["value"], e["group"], e["role"])
+        for e in evidence_entities(nlp(text.lower()), text)
+        if e["entity"] == "role"
+    ]
+
+
+def test_titles_of_other_people_are_not_the_persons(nlp):
+    found = roles(nlp, "I lead a team of 8 data engineers")
+    assert found == [("data engineers", "practitioners", "other")]
+    assert roles(nlp, "As a beekeeper, I look after hives")[0][1:] == (
+        titles.UNLISTED,
+        "self",
+    )
+
+
+def test_a_title_is_not_swallowed_by_an_activity(nlp):
+    found = roles(nlp, "I'm the tech lead of the ML team")
+    assert found == [("tech lead", "managers", "self")]
