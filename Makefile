@@ -17,7 +17,7 @@ NLU_MIN_F1 ?= 0.95
 WEB_STAMP := web/node_modules/.package-lock.json
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: install browser spacy train validate test test-stories test-nlu pytest run shell actions bench lint format clean
+.PHONY: install browser spacy train validate test test-stories test-nlu pytest run shell actions bench lint format clean esco
 
 install: $(STAMP) $(WEB_STAMP) browser
 
@@ -64,6 +64,11 @@ pytest: $(MODEL) $(WEB_STAMP) browser
 	$(BIN)/pytest
 
 test: validate test-stories test-nlu pytest test-reliability
+
+# The decision a user gets: ESCO v1.1.1 (read from ../shared, see README) and the held-out sets.
+esco: $(MODEL)
+	$(BIN)/pytest -q tests/test_esco.py tests/test_decisions.py
+	@cat results/esco/titles.md results/esco/decisions.md
 
 actions: $(STAMP)
 	$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT)

@@ -14,7 +14,8 @@ The thresholds live in `activities.yml` under `rule`. The rule, in order:
 3. A title in both audiences, two titles that disagree, no title, or a title in
    neither audience: the activities decide when one side leads by `decide_min`
    and has strong evidence. For a job outside AI (a nurse, a student), the text
-   must also touch AI, data or software; otherwise we ask.
+   must also touch AI, software or data science ("I train models" counts); a
+   job no audience names needs a wider margin (`unplaced_min`).
 4. Anything else is truly undecidable: ask the clarifying question.
 
 The `Decision` keeps the words that decided it, to quote them back.
@@ -126,6 +127,13 @@ def _ai_words() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])", re.IGNORECASE)
 
 
+def _touches_ai(evidence: Evidence) -> bool:
+    """AI, software or data-science words, or a plain statement of building it."""
+    if _ai_words().search(evidence.text):
+        return True
+    return any(cue.side == "build" and cue.explicit for cue in evidence.cues)
+
+
 def _scores(evidence: Evidence) -> dict[str, dict[str, Any]]:
     """Per side: cue weight (`cues`), with the classifier's vote (`total`),
     strong weight (`strong`), article cues (`article`) and the words to quote."""
@@ -193,7 +201,7 @@ def decide(evidence: Evidence) -> Decision:
         quotes = (role or "",) + tuple(scores[own]["quotes"][:2])
         return Decision(group.leans, role, group, quotes, "title")
     unplaced = group is not None and leans == {"open"}
-    if unplaced and not _ai_words().search(evidence.text):
+    if unplaced and not _touches_ai(evidence):
         if group.name in OUTSIDE_AI:
             return Decision(None, role, group, (role,) if role else (), "none")
         needed = rule["unplaced_min"]  # a job no audience names: plainer words

@@ -162,8 +162,8 @@ def _route(message: Message, text: str, found: list[dict[str, Any]]) -> None:
             message.set(INTENT, fallback, add_to_output=True)
             message.set("job_router", {"classifier_intent": intent}, add_to_output=True)
         return
-    if QUESTION.search(text):
-        return
+    if QUESTION.search(text) or any(e["entity"] == "certification" for e in found):
+        return  # a question, or a message about CAIP or CAIM themselves
     weights = titles.activities()["weights"]
     own_title = any(e["entity"] == "role" and e["role"] == "self" for e in found)
     weight = sum(weights[e["group"]] for e in found if e["entity"] == "activity")

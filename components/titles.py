@@ -57,7 +57,7 @@ LEAD_MODIFIERS = [
     "store", "unit", "department", "operations", "transformation", "innovation",
     "digital", "change", "thought", "risk", "compliance", "governance", "security",
     "it", "ict", "research", "science", "software", "cloud", "infrastructure",
-    "integration", "support", "line",
+    "integration", "support", "line", "ops", "enablement", "people", "customer",
 ]  # fmt: skip
 OF_HEADS = {"head": "leader", "vp": "executive", "svp": "executive", "evp": "executive"}
 MANAGING = ["director", "editor", "partner", "consultant", "engineer"]  # "managing X"
@@ -144,18 +144,22 @@ def title_patterns() -> list[dict[str, Any]]:
         heads["leader"] + heads["director"] + heads["executive"] + ["head"]
     )
     plain, with_modifier, leaders = (
-        _with_plurals(words) for words in (plain, with_modifier, leaders)
+        with_plurals(words) for words in (plain, with_modifier, leaders)
     )
+    lead_modifier = {"LOWER": {"IN": LEAD_MODIFIERS}}
+    lead_head = {"LOWER": {"IN": with_modifier}}
     shapes = [
         [_modifier(), _modifier(), _modifier(), {"LOWER": {"IN": plain}}],
         [_modifier(), _modifier(), _modifier(), {"LOWER": {"REGEX": _suffix_regex()}}],
+        [_modifier(), _modifier(), lead_modifier, lead_head],
+        [_modifier(), lead_modifier, _modifier(True), lead_head],
         [
+            {"LOWER": {"IN": leaders}},
+            {"LOWER": "of"},
+            {"LOWER": {"IN": ["a", "an", "the", "our"]}, "OP": "?"},
+            _modifier(True),
             _modifier(),
-            _modifier(),
-            {"LOWER": {"IN": LEAD_MODIFIERS}},
-            {"LOWER": {"IN": with_modifier}},
         ],
-        [{"LOWER": {"IN": leaders}}, {"LOWER": "of"}, _modifier(True), _modifier()],
         [
             {"LOWER": "chief"},
             _modifier(),
@@ -163,12 +167,12 @@ def title_patterns() -> list[dict[str, Any]]:
             {"LOWER": {"IN": ["officer", "officers"]}},
         ],
         [{"LOWER": {"IN": ["vp", "svp", "evp"]}}, {"LOWER": "of"}, _modifier(True)],
-        [{"LOWER": "managing"}, {"LOWER": {"IN": _with_plurals(MANAGING)}}],
+        [{"LOWER": "managing"}, {"LOWER": {"IN": with_plurals(MANAGING)}}],
     ]
     return [{"label": "role", "pattern": shape, "id": TITLE_ID} for shape in shapes]
 
 
-def _with_plurals(words: list[str]) -> list[str]:
+def with_plurals(words: list[str]) -> list[str]:
     """Head nouns and their plurals (heads match by form: "engineering" is no head)."""
     forms = set(words)
     for word in words:
@@ -202,8 +206,11 @@ def _kind(lemma: str) -> str | None:
 def _cue_tokens(nlp: Any, phrase: str) -> list[dict[str, Any]]:
     tokens: list[dict[str, Any]] = []
     for chunk in phrase.split():
-        if chunk == "*":
-            tokens.extend({"OP": "?", "IS_ALPHA": True} for _ in range(GAP))
+        if chunk == "*":  # plain words only: a quoted cue never carries markup
+            gap = {"OP": "?", "TEXT": {"REGEX": r"^[A-Za-z0-9][A-Za-z0-9-]*$|^-$"}}
+            tokens.extend(dict(gap) for _ in range(GAP))
+        elif chunk == "#":
+            tokens.append({"LIKE_NUM": True})
         elif chunk.startswith("="):
             tokens.extend({"LOWER": t.lower_} for t in nlp.make_doc(chunk[1:]))
         else:
@@ -268,7 +275,7 @@ def place(words: list[str], lemmas: list[str] | None = None) -> str | None:
     if named:
         return named
     kinds = head_kinds()
-    if len(lemmas) > 1 and lemmas[0] == "chief":
+    if len(lemmas) > 1 and lemmas[0] == "chief" and lemmas[-1] == "officer":
         kind, head = "chief", 0
     elif len(words) > 2 and words[1] == "of" and lemmas[0] in {**kinds, **OF_HEADS}:
         head = 0
@@ -299,6 +306,23 @@ NOT_TITLES = {
     "person", "beginner", "newbie", "fan", "part", "member", "way", "first", "second",
 }  # fmt: skip
 FRAME_MAX = 5
+AS_AFTER = {
+    "work",
+    "works",
+    "worked",
+    "working",
+    "employed",
+    "hired",
+    "job",
+    "serve",
+    "serving",
+    "started",
+    "joined",
+    "role",
+    "i",
+    "now",
+    "currently",
+}  # "work as a"
 
 
 def frame_titles(tokens: list[tuple[str, bool]]) -> list[tuple[int, int]]:
@@ -314,6 +338,9 @@ def frame_titles(tokens: list[tuple[str, bool]]) -> list[tuple[int, int]]:
     for i, (lower, _) in enumerate(tokens):
         if lower not in FRAME_OPENERS:
             continue
+        previous = tokens[i - 1][0] if i else "."
+        if lower == "as" and previous not in AS_AFTER and previous.isalpha():
+            continue  # "deployed it as an API" is no job title
         start = i + 1
         has_article = start < len(tokens) and tokens[start][0] in ("a", "an")
         if has_article:

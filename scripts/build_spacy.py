@@ -30,11 +30,17 @@ CERTIFICATION_PHRASES = {
 
 
 def _token_patterns(nlp: spacy.language.Language, phrase: str) -> list[list[dict]]:
-    """Match a phrase by its lower-case words and by its lemmas (plurals)."""
-    doc = nlp(phrase.lower())
-    by_lower = [{"LOWER": token.lower_} for token in doc]
-    by_lemma = [{"LEMMA": token.lemma_} for token in doc]
-    return [by_lower] if by_lower == by_lemma else [by_lower, by_lemma]
+    """Match a phrase by its lower-case words, the last one also in the plural.
+
+    Not by lemma: the lookup table reads "cleaner" as "clean" and "drivers" as
+    "drive", so a lemma pattern for a title would match a verb.
+    """
+    words = [token.lower_ for token in nlp.make_doc(phrase.lower())]
+    *first, last = words
+    return [
+        [{"LOWER": word} for word in first]
+        + [{"LOWER": {"IN": titles.with_plurals([last])}}]
+    ]
 
 
 def build(output: Path = DEFAULT_OUTPUT) -> Path:
