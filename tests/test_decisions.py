@@ -1,7 +1,8 @@
 """The decision a user gets from a job description, through the trained NLU.
 
-- The project's held-out descriptions (tests/decisions_holdout.yml, written apart
-  from the training data, never trained on) are scored on the decision: >= 0.97.
+- The project's held-out descriptions (tests/decisions_*.yml, written apart from
+  the training data by other authors, never trained on) are scored on the
+  decision the user gets.
 - No audience the article names is contradicted: each, as a title and as a
   sentence, never gets the other certification.
 - The failure classes of issue 9, each in the project's own words.
@@ -16,12 +17,21 @@ import yaml
 
 from tests.advisor_nlu import advisor
 
-HOLDOUT = Path(__file__).resolve().parent / "decisions_holdout.yml"
-HOLDOUT_MIN = 0.97
+HERE = Path(__file__).resolve().parent
+# Each set was written by a different author from the training data. The first
+# guided the rule; each "blind" set was scored once before anything changed
+# (README, "Judging real job descriptions"), then kept as a regression check.
+HELD_OUT = {
+    "decisions_holdout.yml": 0.97,
+    "decisions_blind.yml": 0.95,
+    "decisions_blind_2.yml": 0.95,
+    "decisions_blind_3.yml": 0.94,
+}
 
 
-def test_held_out_descriptions_get_the_right_decision():
-    with open(HOLDOUT, encoding="utf-8") as handle:
+@pytest.mark.parametrize("name,minimum", sorted(HELD_OUT.items()))
+def test_held_out_descriptions_get_the_right_decision(name, minimum):
+    with open(HERE / name, encoding="utf-8") as handle:
         cases = yaml.safe_load(handle)["cases"]
     nlu = advisor()
     wrong = []
@@ -30,7 +40,7 @@ def test_held_out_descriptions_get_the_right_decision():
         if label != case["expect"]:
             wrong.append(f"{case['expect']} <- {label}: {case['text']}")
     share = 1 - len(wrong) / len(cases)
-    assert share >= HOLDOUT_MIN, f"{share:.3f} < {HOLDOUT_MIN}:\n" + "\n".join(wrong)
+    assert share >= minimum, f"{share:.3f} < {minimum}:\n" + "\n".join(wrong)
 
 
 # (what the person types, the certification the article puts them under, the

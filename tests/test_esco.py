@@ -95,6 +95,12 @@ def test_decisions_on_descriptions(occupations):
     other = sorted({label for _, label in scored if label not in labels})
     table = esco.confusion_table(scored, labels, labels + other)
     dual = Counter(label for o, label in given if o.expected is None)
+    by_isco = [
+        (esco.EXPECTED[o.isco_audience], label)
+        for o, label in given
+        if o.isco_audience in esco.EXPECTED
+    ]
+    isco_share = sum(e == g for e, g in by_isco) / len(by_isco)
     bare = _decisions(occupations, with_title=False)
     bare_scored = [(o.expected, label) for o, label in bare if o.expected]
     bare_share = sum(e == g for e, g in bare_scored) / len(bare_scored)
@@ -108,7 +114,8 @@ def test_decisions_on_descriptions(occupations):
         f"Decisions on first-person descriptions (with the title): {right}/"
         f"{len(scored)} = {share:.3f}\nDual-audience occupations (not scored): "
         f"{dict(dual)}\nWithout the title (description only, not a target): "
-        f"{bare_share:.3f}\n\n{table}\n",
+        f"{bare_share:.3f}\nLabelled by the ISCO group alone, without the article's "
+        f"named audiences: {isco_share:.3f} of {len(by_isco)}\n\n{table}\n",
     )
     _write("wrong.json", json.dumps(wrong, indent=1))
     print(table)
