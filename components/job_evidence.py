@@ -94,9 +94,9 @@ def evidence_entities(doc: Any, text: str) -> list[dict[str, Any]]:
     """The `role`, `activity` and `certification` entities of one spaCy doc."""
     same_length = len(doc.text) == len(text)
     found = []
-    spans = [(ent, ent.label_, ent.ent_id_) for ent in doc.ents]
+    spans = _with_modifiers(doc)
     roles = {
-        i for ent in doc.ents if ent.label_ == "role" for i in range(ent.start, ent.end)
+        i for ent, kind, _ in spans if kind == "role" for i in range(ent.start, ent.end)
     }
     for start, end in titles.frame_titles([(t.lower_, t.is_alpha) for t in doc]):
         frame = set(range(start, end))
@@ -129,6 +129,31 @@ def evidence_entities(doc: Any, text: str) -> list[dict[str, Any]]:
             entity["value"] = ent_id or value
         found.append(entity)
     return found
+
+
+def _with_modifiers(doc: Any) -> list[tuple[Any, str, str]]:
+    """The ruler's entities, each title extended over its modifiers.
+
+    A cue inside the extended title is dropped: the title is read as a title.
+    """
+    tokens = [(t.lower_, t.lemma_.lower(), t.is_alpha) for t in doc]
+    blocking = [e for e in doc.ents if e.label_ != "activity"]
+    spans = []
+    for ent in doc.ents:
+        if ent.label_ != "role":
+            spans.append((ent, ent.label_, ent.ent_id_))
+            continue
+        floor = max((e.end for e in blocking if e.end <= ent.start), default=0)
+        start = titles.expand_left(tokens, ent.start, floor)
+        # a listed phrase with words before it is placed again as a whole title
+        ent_id = ent.ent_id_ if start == ent.start else titles.TITLE_ID
+        spans.append((doc[start : ent.end], "role", ent_id))
+    titled = [(ent.start, ent.end) for ent, kind, _ in spans if kind == "role"]
+    return [
+        (ent, kind, ent_id)
+        for ent, kind, ent_id in spans
+        if kind == "role" or not any(a <= ent.start and ent.end <= b for a, b in titled)
+    ]
 
 
 def _names_someone_else(doc: Any, start: int) -> bool:

@@ -148,11 +148,13 @@ def title_patterns() -> list[dict[str, Any]]:
     )
     lead_modifier = {"LOWER": {"IN": LEAD_MODIFIERS}}
     lead_head = {"LOWER": {"IN": with_modifier}}
+    # Heads alone: the modifiers before a head are added by `expand_left`, in
+    # Python, which keeps the matcher to one token per pattern (fast).
     shapes = [
-        [_modifier(), _modifier(), _modifier(), {"LOWER": {"IN": plain}}],
-        [_modifier(), _modifier(), _modifier(), {"LOWER": {"REGEX": _suffix_regex()}}],
-        [_modifier(), _modifier(), lead_modifier, lead_head],
-        [_modifier(), lead_modifier, _modifier(True), lead_head],
+        [{"LOWER": {"IN": plain}}],
+        [{"LOWER": {"REGEX": _suffix_regex()}}],
+        [lead_modifier, lead_head],
+        [lead_modifier, _modifier(True), lead_head],
         [
             {"LOWER": {"IN": leaders}},
             {"LOWER": "of"},
@@ -170,6 +172,26 @@ def title_patterns() -> list[dict[str, Any]]:
         [{"LOWER": "managing"}, {"LOWER": {"IN": with_plurals(MANAGING)}}],
     ]
     return [{"label": "role", "pattern": shape, "id": TITLE_ID} for shape in shapes]
+
+
+MODIFIERS_MAX = 3  # words a title may carry before its head
+
+
+def expand_left(tokens: list[tuple[str, str, bool]], start: int, floor: int) -> int:
+    """Where a title starts once its modifiers are added ("senior data" + "engineer").
+
+    Args:
+        tokens: (lower, lemma, is alphabetic) for each token of the message.
+        start: the first token of the recognised title.
+        floor: the first token the title may take (the end of the entity before it).
+    """
+    new = start
+    while new > floor and start - new < MODIFIERS_MAX:
+        lower, lemma, alpha = tokens[new - 1]
+        if not alpha or lower in STOP or lemma in STOP:
+            break
+        new -= 1
+    return new
 
 
 def with_plurals(words: list[str]) -> list[str]:

@@ -33,13 +33,14 @@ def _token_patterns(nlp: spacy.language.Language, phrase: str) -> list[list[dict
     """Match a phrase by its lower-case words, the last one also in the plural.
 
     Not by lemma: the lookup table reads "cleaner" as "clean" and "drivers" as
-    "drive", so a lemma pattern for a title would match a verb.
+    "drive", so a lemma pattern for a title would match a verb. One pattern per
+    form, exact words only, keeps the matcher fast (no set predicate per token).
     """
     words = [token.lower_ for token in nlp.make_doc(phrase.lower())]
     *first, last = words
     return [
-        [{"LOWER": word} for word in first]
-        + [{"LOWER": {"IN": titles.with_plurals([last])}}]
+        [{"LOWER": word} for word in first] + [{"LOWER": form}]
+        for form in titles.with_plurals([last])
     ]
 
 
@@ -64,10 +65,11 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
     ruler.add_patterns(patterns)
     # Activity cues second, never over a title: "tech lead of the ML team" keeps
     # its title, and the cue "lead ... team" does not count twice.
+    cue_patterns = titles.activity_patterns(nlp)  # lemmas from the pipeline so far
     cues = nlp.add_pipe(
         "entity_ruler", name="activity_ruler", config={"overwrite_ents": False}
     )
-    cues.add_patterns(titles.activity_patterns(nlp))
+    cues.add_patterns(cue_patterns)
     nlp.meta["name"] = "advisor_en"
     nlp.meta["version"] = "1.0.0"
     nlp.meta["description"] = "CAIP/CAIM advisor: tokens, lookup lemmas, role entities"
