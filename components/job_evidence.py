@@ -32,7 +32,7 @@ from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from components import titles
+from components import frames, titles
 
 DESCRIBE_PREFIX = "describe_job_"
 QUESTION = re.compile(
@@ -98,7 +98,7 @@ def evidence_entities(doc: Any, text: str) -> list[dict[str, Any]]:
     roles = {
         i for ent, kind, _ in spans if kind == "role" for i in range(ent.start, ent.end)
     }
-    for start, end in titles.frame_titles([(t.lower_, t.is_alpha) for t in doc]):
+    for start, end in frames.frame_titles([(t.lower_, t.is_alpha) for t in doc]):
         frame = set(range(start, end))
         if not roles & frame:  # a title no table knows; cues inside it do not count
             spans = [s for s in spans if not frame & set(range(s[0].start, s[0].end))]
