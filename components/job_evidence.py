@@ -12,7 +12,8 @@ see `components/titles.py`) it emits:
 
 And it routes: a message that names the person's job or lists what they do, and
 is not phrased as a question, is a job description even when the classifier
-read it as a question about the certifications; a message the classifier read
+read it as a question about the certifications (as is a long first-person
+account of one's work, "I ... . I ..."); a message the classifier read
 as a job description, hesitantly, with no title and no activity in it
 ("xqzt plovk") goes to the fallback. The classifier's own reading is kept in
 the output (`job_router`) so the change is visible, never silent.
@@ -44,6 +45,10 @@ SENTENCE_ENDS = {".", "!", "?", ";", "\n"}
 ROUTE_MIN_WEIGHT = 3  # activity weight that makes a message a job description
 UNSURE_BELOW = 0.6  # a job-description intent with no evidence needs this confidence
 FALLBACK = "nlu_fallback"
+LONG_ACCOUNT = 15  # words; with two first-person clauses, a job description
+FIRST_PERSON = re.compile(
+    r"(?:^|[.;,]\s*|\band\s+)I\s+(?!am\s+(?:interested|curious)\b)"
+)
 
 
 @DefaultV1Recipe.register(
@@ -174,6 +179,12 @@ def _names_someone_else(doc: Any, start: int) -> bool:
     return later and not titles.is_self(before)
 
 
+def _tells_own_work(text: str) -> bool:
+    """A long first-person account: "I ... . I ..." over several clauses."""
+    words = text.split()
+    return len(words) >= LONG_ACCOUNT and len(FIRST_PERSON.findall(text)) >= 2
+
+
 def _route(message: Message, text: str, found: list[dict[str, Any]]) -> None:
     intent = message.get(INTENT) or {}
     name = intent.get("name") or ""
@@ -192,7 +203,7 @@ def _route(message: Message, text: str, found: list[dict[str, Any]]) -> None:
     weights = titles.activities()["weights"]
     own_title = any(e["entity"] == "role" and e["role"] == "self" for e in found)
     weight = sum(weights[e["group"]] for e in found if e["entity"] == "activity")
-    if not own_title and weight < ROUTE_MIN_WEIGHT:
+    if not own_title and weight < ROUTE_MIN_WEIGHT and not _tells_own_work(text):
         return
     ranking = message.get(INTENT_RANKING_KEY) or []
     describe = [r for r in ranking if r["name"].startswith(DESCRIBE_PREFIX)]
