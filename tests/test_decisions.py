@@ -125,3 +125,12 @@ def test_answers_to_the_clarifying_question_follow_the_cues(answer, expected):
     parse = advisor().parse(answer)
     intent = (parse.get("intent") or {}).get("name")
     assert read_answer(intent, answer, parse) == expected
+
+
+def test_a_long_account_of_ones_work_is_read_as_a_job_description():
+    text = (
+        "I look after the hives on three farms. I check the queens every week, "
+        "and I sell the honey at markets."
+    )
+    label = advisor().decide(text)[0]
+    assert label == "ask"  # a job, outside AI: the clarifying question, not a fallback
