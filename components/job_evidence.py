@@ -46,6 +46,11 @@ ROUTE_MIN_WEIGHT = 3  # activity weight that makes a message a job description
 UNSURE_BELOW = 0.6  # a job-description intent with no evidence needs this confidence
 FALLBACK = "nlu_fallback"
 LONG_ACCOUNT = 15  # words; with two first-person clauses, a job description
+ASKING = re.compile(
+    r"\b(can|could|would) you\b|\btell me\b|\bwant to know\b|\bwonder|\bquestions?\b|"
+    r"\bhelp me\b|\bplease\b|\binterested in\b",
+    re.IGNORECASE,
+)
 FIRST_PERSON = re.compile(
     r"(?:^|[.;,]\s*|\band\s+)I\s+(?!am\s+(?:interested|curious)\b)"
 )
@@ -182,7 +187,9 @@ def _names_someone_else(doc: Any, start: int) -> bool:
 def _tells_own_work(text: str) -> bool:
     """A long first-person account: "I ... . I ..." over several clauses."""
     words = text.split()
-    return len(words) >= LONG_ACCOUNT and len(FIRST_PERSON.findall(text)) >= 2
+    if len(words) < LONG_ACCOUNT or ASKING.search(text):
+        return False
+    return len(FIRST_PERSON.findall(text)) >= 2
 
 
 def _route(message: Message, text: str, found: list[dict[str, Any]]) -> None:

@@ -128,9 +128,24 @@ def test_answers_to_the_clarifying_question_follow_the_cues(answer, expected):
 
 
 def test_a_long_account_of_ones_work_is_read_as_a_job_description():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.job_evidence import _route
+
     text = (
         "I look after the hives on three farms. I check the queens every week, "
         "and I sell the honey at markets."
     )
-    label = advisor().decide(text)[0]
-    assert label == "ask"  # a job, outside AI: the clarifying question, not a fallback
+    misread = {"name": "ask_unknown_fact", "confidence": 0.6}
+    ranking = [misread, {"name": "describe_job_unrelated", "confidence": 0.3}]
+    message = Message(data={"text": text, "intent": misread, "intent_ranking": ranking})
+    _route(message, text, [])
+    assert message.get("intent")["name"] == "describe_job_unrelated"
+    question = (
+        "I wonder about the exam. I have a question about the price, can you help me"
+    )
+    message = Message(
+        data={"text": question, "intent": misread, "intent_ranking": ranking}
+    )
+    _route(message, question, [])
+    assert message.get("intent")["name"] == "ask_unknown_fact"
