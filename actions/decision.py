@@ -44,10 +44,24 @@ class Cue:
 
     side: str  # "build" or "lead"
     text: str
-    weight: int
-    strong: bool
-    article: bool = False
-    explicit: bool = False
+    strength: str = "weak"  # "article", "explicit", "strong" or "weak"
+
+    @property
+    def weight(self) -> int:
+        """The cue's weight, from `weights` in activities.yml."""
+        return int(_table()["weights"].get(self.strength, 1))
+
+    @property
+    def strong(self) -> bool:
+        return self.strength != "weak"
+
+    @property
+    def article(self) -> bool:
+        return self.strength == "article"
+
+    @property
+    def explicit(self) -> bool:
+        return self.strength in ("article", "explicit")
 
 
 @dataclass
@@ -62,7 +76,6 @@ class Evidence:
     @classmethod
     def from_parse(cls, parse: dict[str, Any]) -> Evidence:
         """Read the evidence from Rasa's parse data (tracker.latest_message)."""
-        weights = _table()["weights"]
         titles, cues = [], []
         for entity in parse.get("entities") or []:
             value = str(entity.get("value") or "")
@@ -75,17 +88,7 @@ class Evidence:
                     titles.append((value, group))
             elif entity.get("entity") == "activity" and entity.get("role") in SIDES:
                 strength = str(entity.get("group") or "weak")
-                weight = int(weights.get(strength, 1))
-                cues.append(
-                    Cue(
-                        entity["role"],
-                        value,
-                        weight,
-                        strong=strength != "weak",
-                        article=strength == "article",
-                        explicit=strength in ("article", "explicit"),
-                    )
-                )
+                cues.append(Cue(entity["role"], value, strength))
         ranking = parse.get("intent_ranking") or []
         classifier = {r["name"]: float(r.get("confidence") or 0) for r in ranking}
         intent = parse.get("intent") or {}
@@ -207,9 +210,9 @@ def decide(evidence: Evidence) -> Decision:
         needed = rule["unplaced_min"]  # a job no audience names: plainer words
     else:
         needed = rule["decide_min"]
-    article = [side for side in SIDES if scores[side]["article"]]
-    if len(article) == 1:  # the article's own wording of one audience
-        return _by_words(article[0], role, group, scores, "title_and_words")
+    article = _article_side(scores)
+    if article:
+        return _by_words(article, role, group, scores, "title_and_words")
     margin = scores["build"]["total"] - scores["lead"]["total"]
     side = "build" if margin > 0 else "lead"
     if abs(margin) >= needed and scores[side]["strong"] >= needed:
@@ -217,6 +220,12 @@ def decide(evidence: Evidence) -> Decision:
             side, role, group, scores, "title_and_words" if role else "words"
         )
     return Decision(None, role, group, (role,) if role else (), "none")
+
+
+def _article_side(scores: dict[str, dict[str, Any]]) -> str | None:
+    """The side whose audience the person described in the article's own words."""
+    sides = [side for side in SIDES if scores[side]["article"]]
+    return sides[0] if len(sides) == 1 else None
 
 
 def _by_words(
@@ -241,9 +250,9 @@ def lean(evidence: Evidence) -> str | None:
     just asked to choose.
     """
     scores = _scores(evidence)
-    article = [side for side in SIDES if scores[side]["article"]]
-    if len(article) == 1:
-        return article[0]
+    article = _article_side(scores)
+    if article:
+        return article
     margin = scores["build"]["total"] - scores["lead"]["total"]
     if margin == 0:
         return None

@@ -87,26 +87,21 @@ def facts(path: Path = FACTS_FILE) -> dict[str, Any]:
 
 
 @cache
-def role_groups(path: Path = ROLES_FILE) -> dict[str, RoleGroup]:
-    """Return every role phrase mapped to its group, loaded once and checked."""
+def _roles_file(path: Path = ROLES_FILE) -> dict[str, Any]:
+    """The roles file, loaded once and checked."""
     data = _load_yaml(path)
     _require(data, ("groups",), str(path))
-    by_phrase: dict[str, RoleGroup] = {}
     for name, spec in data["groups"].items():
         where = f"{path}: groups.{name}"
         _require(spec, ("leans", "label", "phrases"), where)
         if spec["leans"] not in (*CODES, "both", "open"):
             raise KnowledgeError(f"{where}: leans must be CAIP, CAIM, both or open")
-        group = groups_by_name(path)[name]
-        for phrase in spec["phrases"] or []:
-            by_phrase[normalise(phrase)] = group
-    return by_phrase
+    return data
 
 
 @cache
 def groups_by_name(path: Path = ROLES_FILE) -> dict[str, RoleGroup]:
     """Return every role group by its name (groups without phrases included)."""
-    data = _load_yaml(path)
     return {
         name: RoleGroup(
             name=name,
@@ -115,14 +110,25 @@ def groups_by_name(path: Path = ROLES_FILE) -> dict[str, RoleGroup]:
             audience=spec.get("audience"),
             dual=spec.get("dual"),
         )
-        for name, spec in data["groups"].items()
+        for name, spec in _roles_file(path)["groups"].items()
+    }
+
+
+@cache
+def role_groups(path: Path = ROLES_FILE) -> dict[str, RoleGroup]:
+    """Return every role phrase mapped to its group, loaded once and checked."""
+    groups = groups_by_name(path)
+    return {
+        normalise(phrase): groups[name]
+        for name, spec in _roles_file(path)["groups"].items()
+        for phrase in spec["phrases"] or []
     }
 
 
 def role_phrases() -> dict[str, list[str]]:
     """Return group name -> phrases, for building the entity ruler."""
-    data = _load_yaml(ROLES_FILE)
-    return {name: list(spec["phrases"]) for name, spec in data["groups"].items()}
+    groups = _roles_file()["groups"]
+    return {name: list(spec["phrases"] or []) for name, spec in groups.items()}
 
 
 def normalise(text: str) -> str:

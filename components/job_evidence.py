@@ -104,11 +104,12 @@ def evidence_entities(doc: Any, text: str) -> list[dict[str, Any]]:
     """The `role`, `activity` and `certification` entities of one spaCy doc."""
     same_length = len(doc.text) == len(text)
     found = []
-    spans = _with_modifiers(doc)
+    tokens = [(t.lower_, t.lemma_.lower(), t.is_alpha) for t in doc]
+    spans = _with_modifiers(doc, tokens)
     roles = {
         i for ent, kind, _ in spans if kind == "role" for i in range(ent.start, ent.end)
     }
-    for start, end in frames.frame_titles([(t.lower_, t.is_alpha) for t in doc]):
+    for start, end in frames.frame_titles([(low, alpha) for low, _, alpha in tokens]):
         frame = set(range(start, end))
         if not roles & frame:  # a title no table knows; cues inside it do not count
             spans = [s for s in spans if not frame & set(range(s[0].start, s[0].end))]
@@ -141,12 +142,13 @@ def evidence_entities(doc: Any, text: str) -> list[dict[str, Any]]:
     return found
 
 
-def _with_modifiers(doc: Any) -> list[tuple[Any, str, str]]:
+def _with_modifiers(
+    doc: Any, tokens: list[tuple[str, str, bool]]
+) -> list[tuple[Any, str, str]]:
     """The ruler's entities, each title extended over its modifiers.
 
     A cue inside the extended title is dropped: the title is read as a title.
     """
-    tokens = [(t.lower_, t.lemma_.lower(), t.is_alpha) for t in doc]
     blocking = [e for e in doc.ents if e.label_ != "activity"]
     spans = []
     for ent in doc.ents:

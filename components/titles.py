@@ -299,7 +299,11 @@ def place(words: list[str], lemmas: list[str] | None = None) -> str | None:
     kinds = head_kinds()
     if len(lemmas) > 1 and lemmas[0] == "chief" and lemmas[-1] == "officer":
         kind, head = "chief", 0
-    elif len(words) > 2 and words[1] == "of" and lemmas[0] in {**kinds, **OF_HEADS}:
+    elif (
+        len(words) > 2
+        and words[1] == "of"
+        and (lemmas[0] in kinds or lemmas[0] in OF_HEADS)
+    ):
         head = 0
         kind = OF_HEADS.get(lemmas[0]) or kinds[lemmas[0]]
     else:

@@ -14,15 +14,7 @@ SPACY_MODEL = ROOT / "models" / "spacy" / "advisor_en"
 
 
 def cue(side: str, text: str, strength: str = "strong") -> dec.Cue:
-    weight = {"article": 3, "explicit": 3, "strong": 2, "weak": 1}[strength]
-    return dec.Cue(
-        side,
-        text,
-        weight,
-        strong=strength != "weak",
-        article=strength == "article",
-        explicit=strength in ("article", "explicit"),
-    )
+    return dec.Cue(side, text, strength)
 
 
 def decide(titles_=(), cues=(), classifier=None, text="") -> dec.Decision:
