@@ -39,6 +39,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.endpoints import endpoints_for
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 
@@ -57,16 +59,19 @@ def action_server_command(port: int) -> list[str]:
 
 
 def rasa_server_command(
-    model: Path | str, port: int, credentials: str = "credentials.yml"
+    model: Path | str,
+    port: int,
+    credentials: str = "credentials.yml",
+    action_url: str | None = None,
 ) -> list[str]:
-    """`rasa run`: HTTP API on 127.0.0.1:`port`, endpoints.yml, `credentials`."""
+    """`rasa run`: HTTP API on 127.0.0.1:`port`, the endpoints for `action_url`."""
     return [
         str(BIN / "rasa"),
         "run",
         "--model",
         str(model),
         "--endpoints",
-        "endpoints.yml",
+        endpoints_for(action_url),
         "--credentials",
         credentials,
         "--enable-api",
@@ -396,7 +401,8 @@ class RasaServer(Server):
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        return rasa_server_command(self.model, self.port)
+        action_url = self.extra_env.get("ACTION_SERVER_URL")
+        return rasa_server_command(self.model, self.port, action_url=action_url)
 
     def env(self) -> dict[str, str]:
         return base_env(**self.extra_env)

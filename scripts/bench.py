@@ -64,6 +64,7 @@ BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))  # the project's packages, as for `rasa run`
 
 from infra.cluster import action_server_command, rasa_server_command  # noqa: E402
+from infra.endpoints import endpoints_for  # noqa: E402
 
 CACHE = ROOT / "bench" / "cache"
 RESULTS = ROOT / "bench" / "results"
@@ -1127,7 +1128,9 @@ async def start_advisor(
     argv = replace_arg(argv, "--port", str(port))
     if args.endpoints != "endpoints.yml":
         argv = replace_arg(argv, "--endpoints", args.endpoints)
-    env = base_env(PYTHONPATH=str(ROOT), ACTION_SERVER_URL=action_url)
+    else:
+        argv = replace_arg(argv, "--endpoints", endpoints_for(action_url))
+    env = base_env(PYTHONPATH=str(ROOT))
     for key in SHARED_STATE_ENV:
         env.pop(key, None)
     db = store_dir / f"{tag}-tracker.db"

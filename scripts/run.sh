@@ -71,7 +71,11 @@ done
 # (and without it no other endpoint answers a browser on another origin).
 # Sanic reads SANIC_* from the environment of the Rasa process only: the action server
 # receives whole trackers, which outgrow a small cap, and listens on 127.0.0.1 only.
-rasa_cmd=("$bin/rasa" run --model models/advisor.tar.gz --endpoints endpoints.yml
+# endpoints.yml names the action server at its default address; another
+# ACTION_SERVER_URL gets a copy naming it (infra/endpoints.py).
+endpoints=$(PYTHONPATH=. "$bin/python" -m infra.endpoints "${ACTION_SERVER_URL:-}") ||
+  refuse "could not prepare the endpoints file for ACTION_SERVER_URL."
+rasa_cmd=("$bin/rasa" run --model models/advisor.tar.gz --endpoints "$endpoints"
   --credentials credentials.yml --interface "$RASA_INTERFACE" --port "$RASA_PORT")
 shown=("${rasa_cmd[@]}")
 if [ "$RASA_ENABLE_API" = true ]; then
@@ -105,7 +109,7 @@ done
 
 if [ "$mode" = shell ]; then
   # rasa shell serves Rasa's stock REST channel for itself: keep it on this machine.
-  env "${limits[@]}" "$bin/rasa" shell --model models/advisor.tar.gz --endpoints endpoints.yml \
+  env "${limits[@]}" "$bin/rasa" shell --model models/advisor.tar.gz --endpoints "$endpoints" \
     --interface 127.0.0.1 --port "$RASA_PORT"
   exit
 fi

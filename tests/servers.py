@@ -122,7 +122,7 @@ def rasa_server(
     server from a browser, as the chat widget's page does; none by default.
     """
     port = port or free_port()
-    cmd = rasa_server_command(MODEL, port, credentials)
+    cmd = rasa_server_command(MODEL, port, credentials, action_url)
     if cors:  # the socket.io channel answers CORS for these origins and refuses others
         env.setdefault("WEB_ORIGINS", ",".join(cors))
     for limit in (
@@ -136,7 +136,7 @@ def rasa_server(
         cmd,
         f"rasa-{port}",
         f"http://127.0.0.1:{port}/status",
-        _env(ACTION_SERVER_URL=action_url, **env),
+        _env(**env),
     )
     try:
         yield f"http://127.0.0.1:{port}"

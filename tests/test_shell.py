@@ -5,6 +5,7 @@ from __future__ import annotations
 import pexpect
 import pytest
 
+from infra.endpoints import endpoints_for
 from tests import servers
 
 UP, DOWN, ENTER = "\x1b[A", "\x1b[B", "\r"
@@ -13,7 +14,7 @@ UP, DOWN, ENTER = "\x1b[A", "\x1b[B", "\r"
 @pytest.fixture(scope="module")
 def shell():
     with servers.action_server() as action_url:
-        env = servers._env(ACTION_SERVER_URL=action_url, TERM="xterm")
+        env = servers._env(TERM="xterm")
         child = pexpect.spawn(
             str(servers.BIN / "rasa"),
             [
@@ -21,7 +22,7 @@ def shell():
                 "--model",
                 str(servers.MODEL),
                 "--endpoints",
-                "endpoints.yml",
+                endpoints_for(action_url),
                 "--interface",
                 "127.0.0.1",
                 "--port",
