@@ -73,7 +73,8 @@ done
 # receives whole trackers, which outgrow a small cap, and listens on 127.0.0.1 only.
 # endpoints.yml names the action server at its default address; another
 # ACTION_SERVER_URL gets a copy naming it (infra/endpoints.py).
-endpoints=$(PYTHONPATH=. "$bin/python" -m infra.endpoints "${ACTION_SERVER_URL:-}") ||
+action_url=${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
+endpoints=$(PYTHONPATH=. "$bin/python" -m infra.endpoints "$action_url") && [ -n "$endpoints" ] ||
   refuse "could not prepare the endpoints file for ACTION_SERVER_URL."
 rasa_cmd=("$bin/rasa" run --model models/advisor.tar.gz --endpoints "$endpoints"
   --credentials credentials.yml --interface "$RASA_INTERFACE" --port "$RASA_PORT")
