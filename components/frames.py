@@ -39,7 +39,9 @@ AS_AFTER = {
 }  # "work as a"
 
 
-def frame_titles(tokens: list[tuple[str, bool]]) -> list[tuple[int, int]]:
+def frame_titles(
+    tokens: list[tuple[str, bool]], title_ends: set[int] | frozenset[int] = frozenset()
+) -> list[tuple[int, int]]:
     """Titles nobody listed, known by how people introduce them.
 
     "As a beekeeper, ...", "I'm an orthoptist", "I work as a ..." name the
@@ -47,6 +49,8 @@ def frame_titles(tokens: list[tuple[str, bool]]) -> list[tuple[int, int]]:
 
     Args:
         tokens: (lower-case text, is alphabetic) for each token of the message.
+        title_ends: where recognised titles end; "of" carries a frame on to
+            one of them ("As a front of house manager").
     """
     spans = []
     for i, (lower, _) in enumerate(tokens):
@@ -65,6 +69,9 @@ def frame_titles(tokens: list[tuple[str, bool]]) -> list[tuple[int, int]]:
         while end < len(tokens) and end - start < FRAME_MAX:
             word, alpha = tokens[end]
             if not alpha or word in FRAME_ENDS or word in STOP:
+                if word == "of" and any(end < e <= end + 3 for e in title_ends):
+                    end += 1
+                    continue
                 break
             end += 1
         if end > start and tokens[end - 1][0] not in NOT_TITLES:

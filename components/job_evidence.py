@@ -109,11 +109,17 @@ def evidence_entities(doc: Any, text: str) -> list[dict[str, Any]]:
     roles = {
         i for ent, kind, _ in spans if kind == "role" for i in range(ent.start, ent.end)
     }
-    for start, end in frames.frame_titles([(low, alpha) for low, _, alpha in tokens]):
+    ends = {ent.end: ent.start for ent, kind, _ in spans if kind == "role"}
+    framed = frames.frame_titles([(low, alpha) for low, _, alpha in tokens], set(ends))
+    for start, end in framed:
         frame = set(range(start, end))
-        if not roles & frame:  # a title no table knows; cues inside it do not count
-            spans = [s for s in spans if not frame & set(range(s[0].start, s[0].end))]
-            spans.append((doc[start:end], "role", titles.FRAME_ID))
+        if roles & frame and ends.get(end, start) <= start:
+            continue  # the grammar's title is the whole frame, or ends elsewhere
+        # the whole frame is the person's title: a title no table knows, or one
+        # ending on a known head ("As a corporate training manager, ...")
+        ent_id = titles.TITLE_ID if end in ends else titles.FRAME_ID
+        spans = [s for s in spans if not frame & set(range(s[0].start, s[0].end))]
+        spans.append((doc[start:end], "role", ent_id))
     for ent, label, ent_id in sorted(spans, key=lambda item: item[0].start):
         value = text[ent.start_char : ent.end_char] if same_length else ent.text
         entity: dict[str, Any] = {

@@ -149,3 +149,30 @@ def test_a_long_account_of_ones_work_is_read_as_a_job_description():
     )
     _route(message, question, [])
     assert message.get("intent")["name"] == "ask_unknown_fact"
+
+
+@pytest.mark.parametrize(
+    "text,title,group",
+    [
+        (
+            "As a sales training manager, I plan the yearly budget.",
+            "sales training manager",
+            "business_leaders",
+        ),
+        (
+            "As a back of house supervisor, I run the night shift.",
+            "back of house supervisor",
+            "managers",
+        ),
+    ],
+)
+def test_a_title_introduced_with_as_a_is_read_whole_as_the_persons_own(
+    text, title, group
+):
+    """A modifier that is also a verb ("training") or an "of" inside the title
+    does not turn the person's own title into someone else's."""
+    parse = advisor().parse(text)
+    roles = [e for e in parse["entities"] if e["entity"] == "role"]
+    assert [(e["value"], e["group"], e["role"]) for e in roles] == [
+        (title, group, "self")
+    ]
