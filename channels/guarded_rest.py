@@ -32,7 +32,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import guard
-from infra import action_failures, speedups
+from infra import action_failures, runtime
+from infra.errors import ActionFailed
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = guard.MAX_SENDER_CHARS
@@ -157,9 +158,19 @@ class GuardedRestInput(RestInput):
         webhook = Blueprint("guarded_rest_webhook", __name__)
         turns: dict[str, _Turns] = {}
 
+        @webhook.listener("after_server_start")
+        async def report_runtime(*_: Any) -> None:
+            if not runtime.installed() and not runtime.stock():
+                logger.warning(
+                    "The advisor's changes to Rasa (infra/runtime.py) are not "
+                    "installed: endpoints.yml names another tracker store than "
+                    "infra.stores.EnvTrackerStore. Stock Rasa behaviour: a turn "
+                    "whose action fails gets no apology."
+                )
+
         @webhook.listener("before_server_stop")
         async def close_action_sessions(*_: Any) -> None:
-            await speedups.close_sessions()
+            await runtime.close()
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -196,7 +207,7 @@ class GuardedRestInput(RestInput):
                             metadata=body["metadata"],
                         )
                     )
-            except action_failures.ActionFailed:  # action server down: turn not saved
+            except ActionFailed:  # action server down: turn not saved
                 logger.warning("Action failed; turn dropped (sender %r)", sender)
                 apology = action_failures.APOLOGY
                 return response.json(

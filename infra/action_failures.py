@@ -8,8 +8,8 @@ and that broken turn is saved: every later message of the conversation hits the
 circuit breaker at once and gets no answer either, even after the action server
 is back.
 
-`install()` (called by `infra.stores.EnvTrackerStore`, so every Rasa server using
-endpoints.yml has it) wraps `MessageProcessor._run_action`: when the action raises
+`install()` (an entry of the registry in `infra/runtime.py`) wraps
+`MessageProcessor._run_action`: when the action raises
 anything but Rasa's form `ActionExecutionRejection`, `ActionFailed` is raised
 instead of going on. The turn ends there and is never saved, so the conversation
 stays exactly as it was before the message; the channel tells the user (the REST
@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa.shared.exceptions import RasaException
+from infra.errors import ActionFailed
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,6 @@ APOLOGY = (
     "couldn't answer that. Please send your message again in a minute; if it keeps "
     "happening, write to PECB at support@pecb.com."
 )
-
-
-class ActionFailed(RasaException):
-    """A custom action could not run; the turn was dropped and nothing was saved."""
 
 
 def install() -> None:

@@ -1,7 +1,8 @@
 """Small patches to Rasa 3.6 that the profile justifies (README, "Performance").
 
-Rasa imports this package when it builds the tracker store named in endpoints.yml,
-so the patches are in place before the first message; `apply()` is idempotent.
+Importing this module changes nothing: each `_patch_*` function is one entry of
+the registry in `infra/runtime.py`, which installs them (or, with
+`ADVISOR_STOCK_RASA=1`, does not).
 
 1. Rasa validates every action-server response with `jsonschema.validate`, which
    checks the schema against its meta-schema and builds a new validator on every
@@ -52,25 +53,8 @@ import ujson
 
 logger = logging.getLogger(__name__)
 
-_applied = False
-
 # Rasa's own functions, kept for the tests that compare both.
 ORIGINALS: dict[str, Any] = {}
-
-
-def apply() -> None:
-    """Install both patches once per process."""
-    global _applied
-    if _applied:
-        return
-    _patch_action_validation()
-    _patch_endpoint_sessions()
-    _patch_graph_runner()
-    _patch_event_lookup()
-    _patch_debug_copies()
-    _patch_rule_lookup()
-    _applied = True
-    logger.debug("Rasa speed-ups applied: validator, sessions, graph runner.")
 
 
 # ---------------------------------------------------------------------------

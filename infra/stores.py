@@ -22,8 +22,9 @@ write that still fails after the short retry raises `TrackerStoreUnavailable`, t
 turn is abandoned without saving anything, the error is logged, and the channel
 answers with its apology (channels/guarded_rest.py: HTTP 500 and a message).
 
-Creating the store also installs `infra.action_failures`: a turn whose custom action
-fails is dropped instead of being saved half-run.
+Creating the store installs the advisor's runtime (`infra/runtime.py`: every change
+to Rasa, listed, including the one that keeps this store unwrapped): Rasa creates
+the tracker store before anything else of the project, in every serving command.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
-from infra import action_failures, speedups
+from infra import runtime, speedups
 
 logger = logging.getLogger(__name__)
 
@@ -156,10 +157,8 @@ class EnvTrackerStore(SQLTrackerStore):
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True, **engine_kwargs)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        # A turn whose custom action fails is dropped, not saved half-run.
-        action_failures.install()
-        # The profile-justified Rasa patches (cached validator, keep-alive).
-        speedups.apply()
+        # The one place the advisor's changes to Rasa are installed (listed there).
+        runtime.install()
         logger.info("Conversations are stored in %s", describe(url))
 
     async def _guarded(
@@ -342,7 +341,7 @@ def _from_json(text: str) -> Any:
         return json.loads(text)
 
 
-def _install() -> None:
+def unwrap_store() -> None:
     """Let Rasa's Agent use an `EnvTrackerStore` without `FailSafeTrackerStore`.
 
     `Agent._create_tracker_store` wraps every store in `FailSafeTrackerStore`; for
@@ -363,6 +362,3 @@ def _install() -> None:
 
     create_tracker_store._infra_unwrapped = True  # type: ignore[attr-defined]
     Agent._create_tracker_store = staticmethod(create_tracker_store)  # type: ignore
-
-
-_install()

@@ -18,12 +18,18 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
 
-from infra import speedups
+from infra import runtime, speedups
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "advisor.tar.gz"
 
-speedups.apply()
+# The speed patches of the runtime's registry (not the failure handling, which the
+# reliability tests check with real servers), installed once for this module.
+SPEED_PATCHES = [
+    p for p in runtime.PATCHES if p.test.startswith("tests/test_speedups.py")
+]
+for _patch in SPEED_PATCHES:
+    _patch.install()
 ACTION = RemoteAction("action_recommend", None)
 
 VALID_EVENTS: list[dict[str, Any]] = [
