@@ -90,19 +90,19 @@ test-reliability: $(MODEL)
 	scripts/cluster.sh setup
 	RELIABILITY_TESTS=1 $(BIN)/pytest tests/reliability
 
-# Advisor vs the stock `rasa init` bot, same machine, same load (scripts/bench.py); not a test.
-# BENCH_ARGS: e.g. BENCH_ARGS='--rounds 1 --profile 20' (see scripts/bench.py --help)
+# Advisor vs the stock `rasa init` bot, same machine, same load (the bench/ package); not a test.
+# BENCH_ARGS: e.g. BENCH_ARGS='--rounds 1 --profile 20' (see `.venv/bin/python -m bench --help`)
 BENCH_ARGS ?= --rounds 3
 bench: $(MODEL)
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check actions channels components infra scripts tests
-	$(BIN)/black --check actions channels components infra scripts tests
+	$(BIN)/ruff check actions bench channels components infra scripts tests
+	$(BIN)/black --check actions bench channels components infra scripts tests
 
 format: $(STAMP)
-	$(BIN)/black actions channels components infra scripts tests
-	$(BIN)/ruff check --fix actions channels components infra scripts tests
+	$(BIN)/black actions bench channels components infra scripts tests
+	$(BIN)/ruff check --fix actions bench channels components infra scripts tests
 
 clean:
 	rm -rf results .pytest_cache models/*.tar.gz $(SPACY_MODEL)
