@@ -71,13 +71,13 @@ esco: $(MODEL)
 	@cat results/esco/titles.md results/esco/decisions.md
 
 actions: $(STAMP)
-	$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT)
+	$(BIN)/python -m infra.launch actions
 
 run: $(MODEL) $(WEB_STAMP)
-	scripts/run.sh server
+	$(BIN)/python -m infra.launch server
 
 shell: $(MODEL)
-	scripts/run.sh shell
+	$(BIN)/python -m infra.launch shell
 
 # Scale-out on this machine: PostgreSQL, Redis, actions, two Rasa instances, nginx
 # on 127.0.0.1 (infra/cluster.py; env vars CLUSTER_PORT, RASA_INSTANCES, ...). Ctrl-C stops.

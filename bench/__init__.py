@@ -11,8 +11,9 @@ What one run does (servers on 127.0.0.1, free ports, started and stopped by PID)
    bench/cache/advisor_train.json and measured again when its config, domain or data
    changed, or with --train-advisor.
 2. Starts each bot in turn (stock, advisor, stock, advisor, ... for --rounds), the
-   advisor with its action server as scripts/run.sh does; measures the time from
-   process start to the first REST reply; drives the bot through /webhooks/rest/webhook
+   advisor with its action server as `make run` does (infra/launch.py); measures
+   the time from process start to the first REST reply; drives the bot through
+   /webhooks/rest/webhook
    with (a) sequential turns of short realistic conversations (a new sender per
    conversation) and (b) concurrent users (asyncio + aiohttp, one session per user);
    records turn latency p50/p95/p99, messages/s for (b), and the RSS (VmRSS, children

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import re
-import shlex
-import subprocess
+import dataclasses
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -23,15 +20,14 @@ from bench.common import (
     WEBHOOK,
     BenchTimeout,
     Deadline,
-    free_port,
 )
 from bench.conversations import ADVISOR_CONVERSATIONS
 from bench.cpu import CpuWatch
 from bench.load import Bot, post_turn
 from bench.processes import Server, base_env
 from bench.training import stock_model
-from infra.cluster import action_server_command, rasa_server_command
-from infra.endpoints import endpoints_for
+from infra import launch
+from infra.launch import action_server_command, free_port, rasa_server_command
 
 
 async def _wait_until(
@@ -156,26 +152,6 @@ async def start_stock(
     return bot, info
 
 
-# What scripts/run.sh passes to the Rasa server when `scripts/run.sh check` cannot say
-# (older run.sh): environment, then arguments; --model and --port are replaced.
-RUN_SH_FALLBACK = (
-    {"SANIC_REQUEST_MAX_SIZE": "65536", "SANIC_WEBSOCKET_MAX_SIZE": "65536"},
-    [
-        "rasa",
-        "run",
-        "--model",
-        "models/advisor.tar.gz",
-        "--endpoints",
-        "endpoints.yml",
-        "--credentials",
-        "credentials.yml",
-        "--interface",
-        "127.0.0.1",
-        "--port",
-        "5005",
-        "--enable-api",
-    ],
-)
 # Settings a developer's shell may carry that would point the bench's servers at shared
 # databases, Redis or several workers; the bench drops them (--advisor-env sets them).
 SHARED_STATE_ENV = (
@@ -189,35 +165,19 @@ SHARED_STATE_ENV = (
 )
 
 
-def run_sh_rasa_command(web_port: int = 8080) -> tuple[dict[str, str], list[str], str]:
-    """The Rasa server's environment and argv as scripts/run.sh would start it, from
-    `scripts/run.sh check` (so the bench follows run.sh); else RUN_SH_FALLBACK."""
-    env = {k: v for k, v in os.environ.items() if k not in SHARED_STATE_ENV}
-    env.update(ACTION_PORT="5055", RASA_PORT="5005", WEB_PORT=str(web_port))
-    env.pop("RASA_INTERFACE", None)
-    env.pop("RASA_ENABLE_API", None)
-    try:
-        out = subprocess.run(
-            ["bash", str(ROOT / "scripts" / "run.sh"), "check"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
-        if out.returncode == 0 and line.startswith("ok: "):
-            tokens = shlex.split(line[4:])
-            extra: dict[str, str] = {}
-            while tokens and re.match(r"^[A-Z_][A-Z0-9_]*=", tokens[0]):
-                key, _, value = tokens.pop(0).partition("=")
-                extra[key] = value
-            if len(tokens) > 2 and tokens[0].endswith("rasa") and tokens[1] == "run":
-                return extra, ["rasa"] + tokens[1:], "scripts/run.sh check"
-    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
-        pass
-    env_, argv = RUN_SH_FALLBACK
-    return dict(env_), list(argv), "built-in copy of scripts/run.sh (check unavailable)"
+def launcher_rasa_command(
+    model: Path, port: int, action_url: str
+) -> tuple[dict[str, str], list[str], str]:
+    """The Rasa server's limits and argv as `make run` starts it (infra/launch.py,
+    default settings), with the copied model, a free port and this action server."""
+    settings = dataclasses.replace(
+        launch.Settings.from_env({}),
+        model=str(model),
+        rasa_port=port,
+        action_url=action_url,
+    )
+    argv = settings.rasa_command()
+    return settings.limits(), ["rasa"] + argv[1:], "infra.launch (as make run)"
 
 
 def replace_arg(argv: list[str], flag: str, value: str) -> list[str]:
@@ -232,9 +192,9 @@ def replace_arg(argv: list[str], flag: str, value: str) -> list[str]:
 async def start_advisor(
     args, deadline: Deadline, logs: Path, tag: str, model: Path, store_dir: Path
 ) -> tuple[Bot, dict[str, Any]]:
-    """As scripts/run.sh: the action server first (until /health answers; without the
-    SANIC_* size limits), then `rasa run` with the environment and arguments that
-    `scripts/run.sh check` prints, on a free port, with the copied model. The tracker
+    """As `make run`: the action server first (until /health answers; without the
+    SANIC_* size limits), then `rasa run` with the limits and arguments of the
+    launcher (infra/launch.py), on a free port, with the copied model. The tracker
     store's SQLite file (TRACKER_DB_PATH) is a new one in a temporary folder, so the
     bench neither fills nor reads the project's var/data. The web page is not part
     of the bot and is not started."""
@@ -267,13 +227,9 @@ async def start_advisor(
     )
     port = free_port()
     bot.url = f"http://127.0.0.1:{port}{WEBHOOK}"
-    run_env, argv, source = run_sh_rasa_command()
-    argv = replace_arg(argv, "--model", str(model))
-    argv = replace_arg(argv, "--port", str(port))
+    run_env, argv, source = launcher_rasa_command(model, port, action_url)
     if args.endpoints != "endpoints.yml":
         argv = replace_arg(argv, "--endpoints", args.endpoints)
-    else:
-        argv = replace_arg(argv, "--endpoints", endpoints_for(action_url))
     env = base_env(PYTHONPATH=str(ROOT))
     for key in SHARED_STATE_ENV:
         env.pop(key, None)

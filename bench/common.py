@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import socket
 import statistics
 import time
 from importlib import metadata
@@ -44,12 +43,6 @@ class Deadline:
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -13,8 +13,8 @@ Differences from the stock channel, each a user-visible promise:
 - a failure inside the assistant answers 500 with an apology, not an empty 200.
 
 The body size itself is capped for every endpoint by Sanic's REQUEST_MAX_SIZE
-(SANIC_REQUEST_MAX_SIZE, set by scripts/run.sh): a larger body gets 413 before
-it reaches this code.
+(SANIC_REQUEST_MAX_SIZE, set by the launcher, infra/launch.py): a larger body gets
+413 before it reaches this code.
 """
 
 from __future__ import annotations

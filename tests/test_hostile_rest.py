@@ -1,24 +1,21 @@
 """Hostile and malformed input over REST against the real servers, and the security
-defaults of scripts/run.sh.
+defaults of the launcher.
 
 The servers are the real action server and Rasa server (tests/servers.py), on
 127.0.0.1, with a conversation store of their own. The run-script tests need no
-server: they run a copy of scripts/run.sh against stand-in programs.
+server (tests/test_launch.py checks the launcher's refusals).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as futures
 import json
-import os
 import re
-import shutil
 import socket
 import subprocess
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -609,136 +606,3 @@ def test_the_server_is_up_and_the_default_conversation_untouched(
 ):
     assert requests.get(f"{rasa_url}/status", timeout=30).status_code == 200
     assert len(user_texts(rasa_url, "default")) == default_user_events
-
-
-# --------------------------------------------------------------------------- run.sh
-
-
-STAND_IN = """#!/usr/bin/env bash
-# Stands in for {name}: records its arguments and SANIC_* environment; where a server
-# would start (the action server, the web page), serves 200s on 127.0.0.1 instead so
-# that run.sh's readiness checks pass. Anything else returns at once. The endpoints
-# file run.sh asks infra/endpoints.py for is answered, not recorded.
-[ "{name} $1 $2" = "python -m infra.endpoints" ] && {{ echo endpoints.yml; exit 0; }}
-{{ printf '%s' "{name}"; printf ' %q' "$@"; echo; env | grep -E '^SANIC_' | sort
-  echo ---; }} >>"$CALLS"
-case "{name} $1 $2" in
-  "rasa run actions" | "python scripts/serve_web.py "*) ;;
-  *) exit 0 ;;
-esac
-while [ $# -gt 0 ]; do [ "$1" = --port ] && port=$2; shift; done
-exec python3 -m http.server --bind 127.0.0.1 --directory "$SERVE_DIR" "$port" \\
-  >/dev/null 2>&1
-"""
-
-
-@pytest.fixture
-def script_copy(tmp_path):
-    """scripts/run.sh in an empty project whose .venv/bin holds stand-ins."""
-    (tmp_path / "scripts").mkdir()
-    shutil.copy2(ROOT / "scripts" / "run.sh", tmp_path / "scripts" / "run.sh")
-    venv_bin = tmp_path / ".venv" / "bin"
-    venv_bin.mkdir(parents=True)
-    for name in ("rasa", "python"):
-        (venv_bin / name).write_text(STAND_IN.format(name=name))
-        (venv_bin / name).chmod(0o755)
-    serve = tmp_path / "serve"
-    serve.mkdir()
-    (serve / "health").write_text("ok")
-    (serve / "index.html").write_text("ok")
-    return tmp_path
-
-
-def run_script(copy: Path, mode: str, **env: str):
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("RASA_", "SANIC_", "WEB_"))
-    }
-    clean.update(
-        ACTION_PORT=str(servers.free_port()),
-        RASA_PORT=str(servers.free_port()),
-        WEB_PORT=str(servers.free_port()),
-        CALLS=str(copy / "calls.log"),
-        SERVE_DIR=str(copy / "serve"),
-        **env,
-    )
-    done = subprocess.run(
-        ["bash", str(copy / "scripts" / "run.sh"), mode],
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    calls = (copy / "calls.log").read_text() if (copy / "calls.log").exists() else ""
-    return done, calls
-
-
-@pytest.mark.parametrize(
-    "interface", ["0.0.0.0", "::", "192.0.2.10", "rasa.example.org", "127.evil.example"]
-)
-@pytest.mark.parametrize("mode", ["server", "check"])
-def test_run_script_refuses_the_api_beyond_loopback_without_a_token(
-    script_copy, interface, mode
-):
-    done, calls = run_script(script_copy, mode, RASA_INTERFACE=interface)
-    assert done.returncode == 2
-    assert "refusing to start" in done.stderr and "RASA_AUTH_TOKEN" in done.stderr
-    assert interface in done.stderr
-    assert calls == ""  # nothing was started
-    assert not (script_copy / "var").exists()
-
-
-@pytest.mark.parametrize(
-    ("env", "why"),
-    [
-        ({"RASA_INTERFACE": "0.0.0.0", "RASA_AUTH_TOKEN": "short"}, "shorter than 16"),
-        ({"WEB_ORIGINS": "*"}, "WEB_ORIGINS"),
-        ({"WEB_ORIGINS": "http://localhost:8080,*"}, "WEB_ORIGINS"),
-        ({"RASA_MAX_BODY_BYTES": "100MB"}, "RASA_MAX_BODY_BYTES"),
-        ({"RASA_ENABLE_API": "yes"}, "RASA_ENABLE_API"),
-    ],
-)
-def test_run_script_refuses_other_unsafe_settings(script_copy, env, why):
-    done, calls = run_script(script_copy, "server", **env)
-    assert done.returncode == 2 and why in done.stderr
-    assert calls == ""
-
-
-def test_run_script_starts_with_a_token_beyond_loopback_or_without_the_api(script_copy):
-    token = "t0k3n-" + uuid.uuid4().hex
-    done, _ = run_script(
-        script_copy, "check", RASA_INTERFACE="0.0.0.0", RASA_AUTH_TOKEN=token
-    )
-    assert done.returncode == 0, done.stderr
-    assert "--auth-token ***" in done.stdout and token not in done.stdout
-    done, _ = run_script(
-        script_copy, "check", RASA_INTERFACE="0.0.0.0", RASA_ENABLE_API="false"
-    )
-    assert done.returncode == 0, done.stderr
-    assert "--enable-api" not in done.stdout
-
-
-def test_run_script_defaults_keep_everything_on_loopback(script_copy):
-    token = "t0k3n-" + uuid.uuid4().hex
-    done, calls = run_script(
-        script_copy, "server", RASA_AUTH_TOKEN=token, SANIC_REQUEST_MAX_SIZE="100000000"
-    )
-    assert done.returncode == 0, done.stderr + done.stdout
-    actions, web, rasa = calls.split("---\n")[:3]
-    assert actions.startswith("rasa run actions") and "SANIC_HOST=127.0.0.1" in actions
-    assert "SANIC_REQUEST_MAX_SIZE" not in actions  # whole trackers go there
-    assert web.startswith("python scripts/serve_web.py")
-    assert rasa.startswith("rasa run ")
-    assert "--interface 127.0.0.1" in rasa and "--enable-api" in rasa
-    assert f"--auth-token {token}" in rasa and "--cors" not in rasa
-    assert f"SANIC_REQUEST_MAX_SIZE={servers.MAX_BODY_BYTES}" in rasa
-    assert f"SANIC_WEBSOCKET_MAX_SIZE={servers.MAX_BODY_BYTES}" in rasa
-    assert "127.0.0.1" in done.stdout and "token required" in done.stdout
-
-
-def test_run_script_keeps_rasa_shell_on_loopback(script_copy):
-    done, calls = run_script(script_copy, "shell")
-    assert done.returncode == 0, done.stderr
-    shell = calls.split("---\n")[1]
-    assert shell.startswith("rasa shell") and "--interface 127.0.0.1" in shell

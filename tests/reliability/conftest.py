@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.cluster import Redis, free_port
+from infra.launch import free_port
+from infra.services import Redis
 
 if os.environ.get("RELIABILITY_TESTS") != "1":
     collect_ignore_glob = ["test_*.py"]

@@ -18,7 +18,8 @@ from collections import Counter
 import pytest
 
 from infra.action_failures import APOLOGY as ACTION_APOLOGY
-from infra.cluster import Stack, free_port
+from infra.cluster import Stack
+from infra.launch import free_port
 from tests.reliability.chat import (
     FORM_ANSWER,
     User,

@@ -217,7 +217,7 @@ def test_an_expired_holder_cannot_release_the_next_holders_lock(url):
 def test_an_unreachable_redis_is_a_lock_error_not_a_free_pass():
     from rasa.core.lock_store import LockError
 
-    from infra.cluster import free_port
+    from infra.launch import free_port
 
     store = AtomicRedisLockStore(
         f"redis://127.0.0.1:{free_port()}/0",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
-from infra.cluster import ActionServer, RasaServer, free_port
+from infra.launch import free_port
+from infra.services import ActionServer, RasaServer
 from infra.stores import DEFAULT_SQLITE_PATH
 from tests.reliability.chat import FORM_ANSWER, LAST_IN_FORM, say, state, tracker
 from tests.reliability.conftest import ARTIFACTS
