@@ -40,7 +40,7 @@ def pg_bin(name: str) -> str:
 
 
 def base_env(**extra: str) -> dict[str, str]:
-    env = launch.base_env(**extra)
+    env = launch.base_env(None, **extra)
     for name in ("TRACKER_DB_URL", "DB_HOST", "REDIS_URL", "SANIC_WORKERS"):
         if name not in extra:
             env.pop(name, None)  # each server gets exactly what the stack gives it
