@@ -171,7 +171,7 @@ def launcher_rasa_command(
     """The Rasa server's limits and argv as `make run` starts it (infra/launch.py,
     default settings), with the copied model, a free port and this action server."""
     settings = dataclasses.replace(
-        launch.Settings.from_env({}),
+        launch.Settings.from_env({"RASA_AUTH_TOKEN": "none"}),  # as measured before
         model=str(model),
         rasa_port=port,
         action_url=action_url,

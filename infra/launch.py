@@ -16,12 +16,15 @@ scale-out stack (infra/cluster.py), the tests (tests/servers.py), the benchmark
 Settings (the README's Settings table): ACTION_PORT, RASA_PORT, WEB_PORT,
 RASA_INTERFACE, RASA_ENABLE_API, RASA_AUTH_TOKEN, RASA_MAX_BODY_BYTES, WEB_ORIGINS,
 ACTION_SERVER_URL. A refused setting starts nothing (exit 2, the reason on stderr).
+Rasa's HTTP API gets a token by default: RASA_AUTH_TOKEN, or one made at start and
+written to var/api-token (mode 0600); RASA_AUTH_TOKEN=none, on loopback only, for none.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -41,6 +44,7 @@ LIMITS = ("SANIC_REQUEST_MAX_SIZE", "SANIC_WEBSOCKET_MAX_SIZE")
 LOOPBACK = re.compile(r"^(127(\.\d{1,3}){3}|localhost|::1|\[::1\])$")
 ORIGIN = re.compile(r"^https?://[^/*\s]+$")
 MODES = ("server", "shell", "actions", "rasa", "check")
+TOKEN_FILE = "var/api-token"  # a token made at start, readable by the user only
 __all__ = ["READY_TIMEOUT", "Server"]  # re-exported for the stack and the tests
 
 
@@ -150,6 +154,7 @@ class Settings:
     interface: str = "127.0.0.1"
     enable_api: bool = True
     token: str = ""
+    generated: bool = False  # the token was made at start (written to TOKEN_FILE)
     max_body: int = 65536
     origins: tuple[str, ...] = ()
     action_url: str = ""
@@ -178,15 +183,20 @@ class Settings:
             raise Refused(
                 "RASA_MAX_BODY_BYTES must be a number of bytes from 1024 to 999999999."
             )
-        token = environ.get("RASA_AUTH_TOKEN", "")
-        if api == "true" and not LOOPBACK.match(interface) and not token:
-            raise Refused(
-                f"the Rasa HTTP API (--enable-api) would listen on {interface}, "
-                "beyond this machine, without a token: anyone who reaches the port "
-                "could read every conversation. Set RASA_AUTH_TOKEN (16 characters or "
-                "more; passed as --auth-token), or RASA_ENABLE_API=false, or leave "
-                "RASA_INTERFACE at 127.0.0.1."
-            )
+        token = environ.get("RASA_AUTH_TOKEN", "").strip()
+        generated = False
+        if token.lower() == "none":  # the user asks for an API without a token
+            token = ""
+            if api == "true" and not LOOPBACK.match(interface):
+                raise Refused(
+                    f"RASA_AUTH_TOKEN=none: the Rasa HTTP API (--enable-api) would "
+                    f"listen on {interface}, beyond this machine, without a token: "
+                    "anyone who reaches the port could read every conversation. Set "
+                    "a token (16 characters or more), or RASA_ENABLE_API=false, or "
+                    "leave RASA_INTERFACE at 127.0.0.1."
+                )
+        elif not token and api == "true":
+            token, generated = secrets.token_urlsafe(24), True
         if token and len(token) < 16:
             raise Refused("RASA_AUTH_TOKEN is shorter than 16 characters.")
         web = ports["WEB_PORT"]
@@ -211,6 +221,7 @@ class Settings:
             interface=interface,
             enable_api=api == "true",
             token=token,
+            generated=generated,
             max_body=int(body),
             origins=origins,
             action_url=environ.get("ACTION_SERVER_URL")
@@ -247,6 +258,8 @@ class Settings:
     def api_note(self) -> str:
         if not self.enable_api:
             return "HTTP API off"
+        if self.generated:
+            return f"HTTP API on {self.interface}, token in {TOKEN_FILE}"
         if self.token:
             return f"HTTP API on {self.interface}, token required"
         return "HTTP API on localhost only, no token"
@@ -288,6 +301,14 @@ def _foreground(cmd: list[str], root: Path, env: dict[str, str]) -> int:
                 child.kill()
                 child.wait(timeout=10)
         raise
+
+
+def _write_token(path: Path, token: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
 
 
 def _terminated(signum: int, _frame: object) -> None:
@@ -332,6 +353,9 @@ def main(
     if mode == "actions":
         return _foreground(actions_cmd, root, action_server_env(environ))
     rasa_env = settings.rasa_env(environ)
+    if settings.generated and mode in ("server", "rasa"):
+        _write_token(root / TOKEN_FILE, settings.token)
+        print(TOKEN_NOTE.format(file=TOKEN_FILE, port=settings.rasa_port), flush=True)
     if mode == "rasa":
         return _foreground(settings.rasa_command(bin_dir), root, rasa_env)
     started: list[Process] = []
@@ -362,6 +386,13 @@ def main(
         for process in reversed(started):
             process.stop()
 
+
+TOKEN_NOTE = """
+  Rasa's HTTP API needs a token, made for this run and kept in {file} (readable by
+  you only). For example:
+    curl -s "http://127.0.0.1:{port}/conversations/me/tracker?token=$(cat {file})"
+  RASA_AUTH_TOKEN sets your own; RASA_AUTH_TOKEN=none runs without (loopback only).
+"""
 
 BANNER = """
   The advisor is starting on http://{s.interface}:{s.rasa_port} ({api}).

@@ -71,7 +71,9 @@ def launch_in(project, mode: str, capsys, **env: str):
 def test_the_api_beyond_loopback_without_a_token_is_refused(
     project, capsys, interface, mode
 ):
-    code, _, err, calls = launch_in(project, mode, capsys, RASA_INTERFACE=interface)
+    code, _, err, calls = launch_in(
+        project, mode, capsys, RASA_INTERFACE=interface, RASA_AUTH_TOKEN="none"
+    )
     assert code == 2
     assert "refusing to start" in err and "RASA_AUTH_TOKEN" in err and interface in err
     assert calls == ""  # nothing was started
@@ -131,6 +133,27 @@ def test_the_defaults_keep_everything_on_loopback(project, capsys):
     assert f"SANIC_REQUEST_MAX_SIZE={servers.MAX_BODY_BYTES}" in rasa
     assert f"SANIC_WEBSOCKET_MAX_SIZE={servers.MAX_BODY_BYTES}" in rasa
     assert "127.0.0.1" in out and "token required" in out
+
+
+def test_the_api_gets_a_token_made_at_start_unless_asked_for_none(project, capsys):
+    code, out, err, calls = launch_in(project, "server", capsys)
+    assert code == 0, err
+    token_file = project / launch.TOKEN_FILE
+    token = token_file.read_text().strip()
+    assert len(token) >= 16 and oct(token_file.stat().st_mode & 0o777) == "0o600"
+    rasa = calls.split("---\n")[2]
+    assert f"--auth-token {token}" in rasa
+    assert launch.TOKEN_FILE in out and token not in out
+    (project / "calls.log").unlink()
+    code, out, err, calls = launch_in(project, "server", capsys, RASA_AUTH_TOKEN="none")
+    assert code == 0, err
+    assert "--auth-token" not in calls and "--enable-api" in calls
+
+
+def test_a_token_made_at_start_also_guards_an_api_beyond_loopback(project, capsys):
+    code, out, err, _ = launch_in(project, "check", capsys, RASA_INTERFACE="0.0.0.0")
+    assert code == 0, err
+    assert "--interface 0.0.0.0" in out and "--auth-token ***" in out
 
 
 def test_rasa_shell_stays_on_loopback(project, capsys):
