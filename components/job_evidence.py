@@ -181,7 +181,7 @@ def _names_someone_else(doc: Any, start: int) -> bool:
     first sentence, only a title the person gives themselves counts ("... Now I
     am a team lead"), not the people they mention ("with school administrators").
     """
-    before = []
+    before: list[tuple[str, str]] = []
     for token in reversed(doc[max(0, start - 3) : start]):
         if token.is_punct and token.text != ":":
             break

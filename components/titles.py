@@ -308,9 +308,10 @@ def place(words: list[str], lemmas: list[str] | None = None) -> str | None:
         kind = OF_HEADS.get(lemmas[0]) or kinds[lemmas[0]]
     else:
         head = len(lemmas) - 1
-        kind = _kind(lemmas[head])
-        if kind is None:
+        found = _kind(lemmas[head])
+        if found is None:
             return None
+        kind = found
     modifiers = [w for i, w in enumerate(words) if i != head]
     rules = audiences()["placement"][kind]
     for domain, group in rules.items():

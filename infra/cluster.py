@@ -153,9 +153,9 @@ class Stack:
     def start(self, say: Callable[[str], None] = lambda _: None) -> None:
         """Start everything in dependency order; the Rasa instances in parallel."""
         try:
-            for server in (self.postgres, self.redis):
-                say(f"starting {server.name} on 127.0.0.1:{server.port}")
-                server.start()
+            for service in (self.postgres, self.redis):
+                say(f"starting {service.name} on 127.0.0.1:{service.port}")
+                service.start()
             say(f"starting actions on 127.0.0.1:{self.actions.port}")
             self.actions.start(wait=False)
             for rasa in self.rasa:

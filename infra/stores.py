@@ -146,6 +146,7 @@ class EnvTrackerStore(SQLTrackerStore):
             os.environ.get("TRACKER_DB_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
         )
         super().__init__(domain=domain, host=url, event_broker=event_broker)
+        self.engine: sa.engine.Engine
         engine_kwargs = create_engine_kwargs(url)
         if self.engine.dialect.name == "postgresql":
             connect_args = dict(engine_kwargs.get("connect_args", {}))
