@@ -40,7 +40,7 @@ browser:
 spacy: $(SPACY_MODEL)/meta.json
 
 # The venv is an order-only prerequisite: updating a tool pin does not rebuild or retrain.
-$(SPACY_MODEL)/meta.json: scripts/build_spacy.py actions/roles.yml actions/knowledge.py actions/audiences.yml actions/activities.yml components/titles.py | $(STAMP)
+$(SPACY_MODEL)/meta.json: scripts/build_spacy.py actions/roles.yml actions/certifications.yml actions/knowledge.py actions/audiences.yml actions/activities.yml components/titles.py | $(STAMP)
 	$(BIN)/python scripts/build_spacy.py $(SPACY_MODEL)
 
 train: $(MODEL)

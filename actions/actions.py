@@ -1,8 +1,9 @@
 """Custom actions: thin wrappers that read the tracker, ask `advice`, and reply.
 
-Each action has one job. The reasoning lives in `advice.py`, the facts in
-`certifications.yml`, the wording in `wording.yml`, the channel formatting in
-`render.py`.
+Each action has one job. The reasoning lives in `advice.py` and `answers.py`, the
+facts in `certifications.yml`, everything the bot says in `wording.yml` (the fixed
+replies included: they quote facts, which Rasa's responses could not fill), the
+channel formatting in `render.py`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import advice
+from actions import advice, answers
 from actions import decision as dec
 from actions import knowledge as kb
 from actions.render import Reply, render
@@ -250,7 +251,7 @@ class ActionOtherCertification(AdvisorAction):
         named = _named_certification(tracker)
         # "what about CAIM?" names the one wanted: describe it as "the other".
         basis = kb.other(named) if named else current
-        self.send(dispatcher, tracker, advice.other_certification(basis))
+        self.send(dispatcher, tracker, answers.other_certification(basis))
         return []
 
 
@@ -263,7 +264,7 @@ class ActionCompare(AdvisorAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        self.send(dispatcher, tracker, advice.comparison())
+        self.send(dispatcher, tracker, answers.comparison())
         return []
 
 
@@ -276,11 +277,10 @@ class ActionAnswerQuestion(AdvisorAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        intent = _intent(tracker) or ""
-        topic = intent.removeprefix("ask_").removeprefix("human_")
+        topic = kb.question_topic(_intent(tracker))
         named = _named_certification(tracker)
         code = named or tracker.get_slot("certification_in_focus")
-        reply = advice.fact_answer(topic, code, tracker.latest_message.get("text"))
+        reply = answers.fact_answer(topic, code, tracker.latest_message.get("text"))
         self.send(dispatcher, tracker, reply)
         return [SlotSet("certification_in_focus", named)] if named else []
 
@@ -296,3 +296,38 @@ class ActionFallback(AdvisorAction):
     ) -> list[EventType]:
         self.send(dispatcher, tracker, advice.fallback())
         return []
+
+
+class FixedReplyAction(AdvisorAction, abc.ABC):
+    """Sends one fixed reply (wording.yml `replies`), with its buttons."""
+
+    reply: str  # the reply's key under `replies`
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        self.send(dispatcher, tracker, advice.fixed_reply(self.reply))
+        return []
+
+
+def _fixed_reply_action(action_name: str, reply: str) -> type[FixedReplyAction]:
+    """The action `action_name` (as the rules name it), sending the reply `reply`."""
+
+    def name(self: FixedReplyAction) -> str:
+        return action_name
+
+    return type(
+        "".join(part.title() for part in action_name.split("_")),
+        (FixedReplyAction,),
+        {"__module__": __name__, "reply": reply, "name": name},
+    )
+
+
+# The fixed replies, one action each: the rules choose between them.
+ActionGreet = _fixed_reply_action("action_greet", "greet")
+ActionHelp = _fixed_reply_action("action_help", "help")
+ActionGoodbye = _fixed_reply_action("action_goodbye", "goodbye")
+ActionThank = _fixed_reply_action("action_thank", "thank")
+ActionBotChallenge = _fixed_reply_action("action_bot_challenge", "bot_challenge")
+ActionOutOfScope = _fixed_reply_action("action_out_of_scope", "out_of_scope")
+ActionStartOver = _fixed_reply_action("action_start_over", "start_over")

@@ -1,34 +1,40 @@
-"""The advisor's reasoning: decide CAIP or CAIM and say why, as `Reply` objects.
+"""The advisor's reasoning: recommend CAIP or CAIM and say why, as `Reply` objects.
 
-Pure functions over `knowledge` and the wording templates; no Rasa import.
+The recommendation, "why?", the clarifying question, the fixed replies and the
+fallback (questions about the facts: `answers.py`). Pure functions over
+`knowledge` and the wording templates (`wording.yml`, read by `infra.wording`),
+filled from the facts; no Rasa import.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
 from actions import knowledge as kb
-from actions.render import Bullets, Reply, Table
-
-WORDING_FILE = kb.HERE / "wording.yml"
+from actions.render import Bullets, Reply
+from infra.wording import say
 
 ANSWER_TO_CODE = {"build": "CAIP", "lead": "CAIM"}
-
-
-@cache
-def wording() -> dict[str, Any]:
-    """Return the wording templates, loaded once."""
-    return kb._load_yaml(WORDING_FILE)
-
-
-def say(section: str, key: str, **values: Any) -> str:
-    """Fill one template from wording.yml."""
-    return str(wording()[section][key]).format(**values)
+# The fixed replies (wording.yml `replies`) and their buttons: (wording key, payload).
+REPLY_BUTTONS = {
+    "greet": [
+        ("compare", "/compare"),
+        ("how_to_choose", "/ask_how_to_choose"),
+        ("each_covers", "/ask_focus"),
+    ],
+    "help": [("compare", "/compare"), ("how_to_choose", "/ask_how_to_choose")],
+}
 
 
 def _verbs_ing(code: str) -> str:
-    return say("verbs_ing", code)
+    return kb.certification(code)["verbs_ing"]
+
+
+def fixed_reply(name: str) -> Reply:
+    """One of the fixed replies (greeting, help, thanks ...), with its buttons."""
+    buttons = [
+        {"title": say("buttons", key), "payload": payload}
+        for key, payload in REPLY_BUTTONS.get(name, [])
+    ]
+    return Reply(buttons=buttons).add(say("replies", name))
 
 
 def _why_line(
@@ -186,21 +192,8 @@ def clarify_buttons() -> list[dict[str, str]]:
     ]
 
 
-def other_certification(code: str | None) -> Reply:
-    """Describe the certification that was not recommended."""
-    if code is None:
-        return Reply(buttons=_pick_buttons()).add(say("other", "pick_one"))
-    other = kb.other(code)
-    facts = kb.certification(other)
-    reply = Reply(buttons=[{"title": say("buttons", "compare"), "payload": "/compare"}])
-    return reply.add(
-        say("other", "intro", code=other, full_name=facts["full_name"]),
-        facts["summary"].strip(),
-        *_focus(other),
-    )
-
-
-def _pick_buttons() -> list[dict[str, str]]:
+def pick_buttons() -> list[dict[str, str]]:
+    """One button per certification: "What does CAIP cover?"."""
     return [
         {
             "title": say("buttons", "focus", code=code),
@@ -210,201 +203,11 @@ def _pick_buttons() -> list[dict[str, str]]:
     ]
 
 
-def comparison() -> Reply:
-    """A side-by-side comparison of the two certifications."""
-    caip, caim = kb.certification("CAIP"), kb.certification("CAIM")
-    rows = wording()["compare_rows"]
-    table = Table(
-        headers=rows["headers"],
-        rows=[
-            [rows["purpose"], caip["verbs"], caim["verbs"]],
-            [rows["audience"], _join(caip["audience"]), _join(caim["audience"])],
-            [rows["focus"], _join(caip["focus"]), _join(caim["focus"])],
-            [rows["approach"], "; ".join(caip["approach"]), rows["approach_caim"]],
-            [rows["programming"], rows["programming_caip"], rows["programming_caim"]],
-            [rows["tools"], rows["tools_caip"], "; ".join(caim["tools"])],
-        ],
-    )
-    relation = kb.facts()["relationship"]
-    return Reply().add(
-        say("facts", "compare_intro"),
-        table,
-        say("facts", "compare_close", complement=relation["complement"].strip()),
-    )
-
-
-def _join(items: list[dict[str, str]]) -> str:
-    return "; ".join(item["text"] for item in items)
-
-
-def fact_answer(topic: str, code: str | None, text: str | None = None) -> Reply:
-    """Answer a question about one kind of fact, for one or both certifications.
-
-    Args:
-        topic: the question intent without its ``ask_`` prefix.
-        code: CAIP or CAIM when the user named one (or one is under discussion).
-        text: the user's words, to spot a topic the article does not cover.
-    """
-    handler = _FACT_HANDLERS.get(topic)
-    if handler is None:
-        return fallback()
-    codes = [code] if code else list(kb.CODES)
-    return handler(codes, text)
-
-
-def _per_code(build):  # type: ignore[no-untyped-def]
-    def handler(codes: list[str], text: str | None) -> Reply:
-        reply = Reply()
-        for code in codes:
-            reply.add(*build(code))
-        return reply
-
-    return handler
-
-
-def _overview(code: str) -> list[Any]:
-    facts = kb.certification(code)
-    return [
-        say(
-            "facts",
-            "overview",
-            code=code,
-            full_name=facts["full_name"],
-            summary=facts["summary"].strip(),
-        )
-    ]
-
-
-def _audience(code: str) -> list[Any]:
-    items = [item["text"] for item in kb.certification(code)["audience"]]
-    return [Bullets(say("facts", "audience", code=code), items)]
-
-
-def _focus(code: str) -> list[Any]:
-    items = [item["text"] for item in kb.certification(code)["focus"]]
-    return [Bullets(say("facts", "focus", code=code), items)]
-
-
-def _approach(code: str) -> list[Any]:
-    facts = kb.certification(code)
-    if facts["approach"]:
-        return [Bullets(say("facts", "approach_caip"), facts["approach"])]
-    return [Bullets(say("facts", "approach_caim"), facts["prepares"])]
-
-
-def _outcomes(code: str) -> list[Any]:
-    return [
-        Bullets(say("facts", "outcomes", code=code), kb.certification(code)["prepares"])
-    ]
-
-
-def _tools(code: str) -> list[Any]:
-    facts = kb.certification(code)
-    if facts["tools"]:
-        return [Bullets(say("facts", "tools_caim"), facts["tools"])]
-    return [say("facts", "tools_caip")]
-
-
-def _programming(code: str) -> list[Any]:
-    key = f"programming_{code.lower()}"
-    return [
-        say("facts", key, programming=kb.certification(code)["programming"].strip())
-    ]
-
-
-def _both(codes: list[str], text: str | None) -> Reply:
-    relation = kb.facts()["relationship"]
-    return Reply().add(
-        say(
-            "facts",
-            "both_pair",
-            complement=relation["complement"].strip(),
-            both_needed=relation["both_needed"].strip(),
-        ),
-        say("facts", "both_choice", question=relation["deciding_question"]),
-    )
-
-
-def _why_fail(codes: list[str], text: str | None) -> Reply:
-    failure = kb.facts()["failure"]
-    relation = kb.facts()["relationship"]
-    return Reply().add(
-        Bullets(say("facts", "why_fail_intro"), failure["reasons"]),
-        Bullets(say("facts", "why_fail_effects"), failure["effects"]),
-        say("facts", "why_fail_close", both_needed=relation["both_needed"].strip()),
-    )
-
-
-def _how_to_choose(codes: list[str], text: str | None) -> Reply:
-    relation = kb.facts()["relationship"]
-    return Reply(buttons=clarify_buttons()).add(
-        say(
-            "facts",
-            "how_to_choose",
-            question=relation["deciding_question"],
-            one_line=relation["one_line"],
-        ),
-        say("facts", "how_to_choose_ask"),
-    )
-
-
-def _source_values() -> dict[str, str]:
-    source = kb.facts()["source"]
-    return {
-        "publisher": source["publisher"],
-        "title": source["title"],
-        "date": source["date"],
-        "email": source["contact_email"],
-    }
-
-
-def _source(codes: list[str], text: str | None) -> Reply:
-    return Reply().add(say("facts", "source", **_source_values()))
-
-
-def _unknown(codes: list[str], text: str | None) -> Reply:
-    topic = kb.unknown_topic(text)
-    values = _source_values()
-    if topic:
-        return Reply().add(say("facts", "unknown", label=topic["label"], **values))
-    return Reply().add(say("facts", "unknown_generic", **values))
-
-
-def _handoff(codes: list[str], text: str | None) -> Reply:
-    return Reply().add(say("facts", "handoff", **_source_values()))
-
-
-_FACT_HANDLERS = {
-    "overview": _per_code(_overview),
-    "audience": _per_code(_audience),
-    "focus": _per_code(_focus),
-    "approach": _per_code(_approach),
-    "outcomes": _per_code(_outcomes),
-    "tools": _per_code(_tools),
-    "programming": _per_code(_programming),
-    "both": _both,
-    "why_fail": _why_fail,
-    "how_to_choose": _how_to_choose,
-    "source": _source,
-    "unknown_fact": _unknown,
-    "handoff": _handoff,
-}
-FACT_TOPICS = tuple(_FACT_HANDLERS)
-
-
 def fallback() -> Reply:
     """What the bot says when it did not understand."""
-    return Reply(
-        buttons=[
-            {"title": say("buttons", "describe"), "payload": "/help"},
-            {"title": say("buttons", "compare"), "payload": "/compare"},
-            {
-                "title": say("buttons", "focus", code="CAIP"),
-                "payload": '/ask_focus{"certification":"CAIP"}',
-            },
-            {
-                "title": say("buttons", "focus", code="CAIM"),
-                "payload": '/ask_focus{"certification":"CAIM"}',
-            },
-        ]
-    ).add(say("fallback", "text"))
+    buttons = [
+        {"title": say("buttons", "describe"), "payload": "/help"},
+        {"title": say("buttons", "compare"), "payload": "/compare"},
+        *pick_buttons(),
+    ]
+    return Reply(buttons=buttons).add(say("fallback", "text"))

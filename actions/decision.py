@@ -120,7 +120,7 @@ class Decision:
 
 @cache
 def _table() -> dict[str, Any]:
-    return kb._load_yaml(kb.HERE / "activities.yml")
+    return kb.load_yaml(kb.HERE / "activities.yml")
 
 
 @cache

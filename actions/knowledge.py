@@ -1,8 +1,8 @@
 """The advisor's knowledge: facts about CAIP and CAIM, the roles it recognises.
 
 Loads `certifications.yml` and `roles.yml` (next to this file) once, checks their
-shape, and answers look-ups. No Rasa import: everything here is plain Python and
-unit-tested on its own.
+shape, and answers look-ups, including which question intents the facts answer.
+No Rasa import: everything here is plain Python and unit-tested on its own.
 """
 
 from __future__ import annotations
@@ -13,16 +13,31 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from infra.wording import DataFileError, load_yaml
 
 HERE = Path(__file__).resolve().parent
 FACTS_FILE = HERE / "certifications.yml"
 ROLES_FILE = HERE / "roles.yml"
 CODES = ("CAIP", "CAIM")
+CERTIFICATION_KEYS = (
+    "full_name",
+    "short_purpose",
+    "verbs",
+    "verbs_ing",
+    "summary",
+    "focus",
+    "approach",
+    "audience",
+    "prepares",
+    "tools",
+    "products",
+    "programming",
+    "programming_in_short",
+    "choose_if",
+)
 
 
-class KnowledgeError(ValueError):
-    """A knowledge file is missing or malformed."""
+KnowledgeError = DataFileError  # a knowledge file is missing or malformed
 
 
 @dataclass(frozen=True)
@@ -41,19 +56,6 @@ class RoleGroup:
         return self.leans in CODES
 
 
-def _load_yaml(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except OSError as error:
-        raise KnowledgeError(f"{path}: cannot be read ({error})") from error
-    except yaml.YAMLError as error:
-        raise KnowledgeError(f"{path}: is not valid YAML ({error})") from error
-    if not isinstance(data, dict):
-        raise KnowledgeError(f"{path}: must hold a mapping at the top level")
-    return data
-
-
 def _require(data: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
     missing = [key for key in keys if key not in data]
     if missing:
@@ -67,29 +69,27 @@ def facts(path: Path = FACTS_FILE) -> dict[str, Any]:
     Raises:
         KnowledgeError: the file is unreadable or a required entry is missing.
     """
-    data = _load_yaml(path)
+    data = load_yaml(path)
     _require(
         data,
         ("source", "certifications", "relationship", "failure", "dual_audiences"),
         str(path),
     )
-    _require(data, ("unknown_topics",), str(path))
+    _require(data, ("unknown_topics", "questions"), str(path))
     for code in CODES:
         cert = data["certifications"].get(code)
         if not isinstance(cert, dict):
             raise KnowledgeError(f"{path}: certifications.{code} is missing")
-        _require(
-            cert,
-            ("full_name", "summary", "focus", "audience", "prepares", "choose_if"),
-            f"{path}: certifications.{code}",
-        )
+        _require(cert, CERTIFICATION_KEYS, f"{path}: certifications.{code}")
+        if not cert["tools"]:
+            _require(cert, ("without_tools",), f"{path}: certifications.{code}")
     return data
 
 
 @cache
 def _roles_file(path: Path = ROLES_FILE) -> dict[str, Any]:
     """The roles file, loaded once and checked."""
-    data = _load_yaml(path)
+    data = load_yaml(path)
     _require(data, ("groups",), str(path))
     for name, spec in data["groups"].items():
         where = f"{path}: groups.{name}"
@@ -139,6 +139,11 @@ def normalise(text: str) -> str:
 def certification(code: str) -> dict[str, Any]:
     """Return the facts for CAIP or CAIM."""
     return facts()["certifications"][code]
+
+
+def question_topic(intent: str | None) -> str | None:
+    """Return the kind of answer a question intent gets, None for other intents."""
+    return facts()["questions"].get(intent or "")
 
 
 def other(code: str) -> str:

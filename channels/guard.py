@@ -1,15 +1,17 @@
 """Cleans what a user typed before the assistant reads it.
 
 Shared by every input channel: strips control characters, normalises Unicode,
-caps the length. Returns the cleaned text and notes to show the user.
-`check_sender` says whether a client-chosen conversation id is usable.
+caps the length. Returns the cleaned text and notes to show the user (their
+words come from actions/wording.yml through infra/wording.py, never from the
+action server's code). `check_sender` says whether a client-chosen conversation
+id is usable.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-from actions.advice import say
+from infra.wording import say
 
 MAX_CHARS = 1000
 MAX_SENDER_CHARS = 128

@@ -10,7 +10,10 @@ Differences from the stock channel, each a user-visible promise:
 - text longer than the cap is cut, and the reply says so;
 - one conversation's messages are answered one after another in arrival order,
   at most MAX_PENDING_PER_SENDER at a time; more get 429 with a reply;
-- a failure inside the assistant answers 500 with an apology, not an empty 200.
+- a failure inside the assistant answers 500 with an apology, not an empty 200;
+  a custom action that could not run answers 503 with its own apology.
+
+What it says (apologies, notes) comes from actions/wording.yml (infra/wording.py).
 
 The body size itself is capped for every endpoint by Sanic's REQUEST_MAX_SIZE
 (SANIC_REQUEST_MAX_SIZE, set by the launcher, infra/launch.py): a larger body gets
@@ -32,22 +35,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import guard
-from infra import action_failures, runtime
+from infra import runtime
 from infra.errors import ActionFailed
+from infra.wording import say
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = guard.MAX_SENDER_CHARS
 MAX_DEPTH = 16  # nesting of objects and arrays in the body
 MAX_METADATA_BYTES = 4096  # `metadata`, as UTF-8 JSON
 MAX_PENDING_PER_SENDER = 8  # messages of one conversation waiting or being answered
-APOLOGY = (
-    "Sorry, something went wrong on my side. "
-    "Please send your message again in a moment."
-)
-BUSY = (
-    "You're sending messages faster than I can answer them. "
-    "Please wait for my replies, then send your message again."
-)
 
 
 def _bad_request(reason: str) -> HTTPResponse:
@@ -190,7 +186,7 @@ class GuardedRestInput(RestInput):
             conversation = turns.setdefault(sender, _Turns())
             if conversation.pending >= MAX_PENDING_PER_SENDER:
                 return response.json(
-                    [{"recipient_id": sender, "text": BUSY}],
+                    [{"recipient_id": sender, "text": say("apology", "busy")}],
                     status=429,
                     headers={"Retry-After": "2"},
                 )
@@ -209,14 +205,15 @@ class GuardedRestInput(RestInput):
                     )
             except ActionFailed:  # action server down: turn not saved
                 logger.warning("Action failed; turn dropped (sender %r)", sender)
-                apology = action_failures.APOLOGY
+                apology = say("apology", "action_failed")
                 return response.json(
                     [{"recipient_id": sender, "text": apology}], status=503
                 )
             except Exception:  # the user gets an apology, the log gets the trace
                 logger.exception("Handling a REST message failed (sender %r)", sender)
+                apology = say("apology", "error")
                 return response.json(
-                    [{"recipient_id": sender, "text": APOLOGY}], status=500
+                    [{"recipient_id": sender, "text": apology}], status=500
                 )
             finally:
                 conversation.pending -= 1

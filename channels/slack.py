@@ -47,6 +47,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from channels import guard
+from infra.wording import say
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +57,6 @@ MAX_SECTION_CHARS = 3000  # Slack's limit for a section block's text
 MAX_BUTTON_TITLE = 75  # Slack's limit for a button's text
 MAX_BUTTON_VALUE = 2000  # Slack's limit for a button's value
 API_TIMEOUT = 15  # seconds per Web API call
-APOLOGY = (
-    "Sorry, something went wrong on my side. "
-    "Please send your message again in a moment."
-)
 OFF_REASON = "Slack is not configured on this server."
 # Message subtypes that are still a person writing to the bot.
 USER_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -470,7 +467,7 @@ class SlackFromEnv(SlackInput):
             )
         except Exception:  # the user gets an apology, the log gets the trace
             logger.exception("Handling a Slack message failed (sender %s)", sender)
-            await output.send_text_message(sender, APOLOGY)
+            await output.send_text_message(sender, say("apology", "error"))
 
     # -- HTTP -----------------------------------------------------------------
 

@@ -13,8 +13,9 @@ is back.
 anything but Rasa's form `ActionExecutionRejection`, `ActionFailed` is raised
 instead of going on. The turn ends there and is never saved, so the conversation
 stays exactly as it was before the message; the channel tells the user (the REST
-channel answers 503 with `APOLOGY`, the Slack channel with its apology), and the
-same message works once the action server is back.
+channel answers 503 with the apology `apology.action_failed` of
+actions/wording.yml, the Slack channel with its apology), and the same message
+works once the action server is back.
 """
 
 from __future__ import annotations
@@ -25,12 +26,6 @@ from typing import Any
 from infra.errors import ActionFailed
 
 logger = logging.getLogger(__name__)
-
-APOLOGY = (
-    "Sorry, I can't reach the part of me that prepares answers right now, so I "
-    "couldn't answer that. Please send your message again in a minute; if it keeps "
-    "happening, write to PECB at support@pecb.com."
-)
 
 
 def install() -> None:

@@ -3,8 +3,9 @@
 Nothing is downloaded: the lemma tables come from the installed
 spacy-lookups-data package, the entity patterns from the project's own data
 (actions/roles.yml for listed roles, the job-title grammar and activity cues of
-components/titles.py, the two certification names). The pipeline is
-written to models/spacy/advisor_en and loaded by Rasa's SpacyNLP by path.
+components/titles.py, the two certifications' codes and full names from
+actions/certifications.yml). The pipeline is written to models/spacy/advisor_en
+and loaded by Rasa's SpacyNLP by path.
 
 Usage: python scripts/build_spacy.py [OUTPUT_DIR]
 """
@@ -23,10 +24,14 @@ from actions import knowledge  # noqa: E402
 from components import titles  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "models" / "spacy" / "advisor_en"
-CERTIFICATION_PHRASES = {
-    "CAIP": ["caip", "certified artificial intelligence professional"],
-    "CAIM": ["caim", "certified artificial intelligence manager"],
-}
+
+
+def certification_phrases() -> dict[str, list[str]]:
+    """Each certification's code and full name (from the facts file), lower case."""
+    return {
+        code: [code.lower(), knowledge.certification(code)["full_name"].lower()]
+        for code in knowledge.CODES
+    }
 
 
 def _token_patterns(nlp: spacy.language.Language, phrase: str) -> list[list[dict]]:
@@ -54,7 +59,7 @@ def build(output: Path = DEFAULT_OUTPUT) -> Path:
         for phrase in phrases:
             for tokens in _token_patterns(nlp, phrase):
                 patterns.append({"label": "role", "pattern": tokens, "id": group})
-    for code, phrases in CERTIFICATION_PHRASES.items():
+    for code, phrases in certification_phrases().items():
         for phrase in phrases:
             for tokens in _token_patterns(nlp, phrase):
                 patterns.append(

@@ -1,9 +1,9 @@
-"""Serve the advisor's web page and its chat widget (standard library only).
+"""Serve the advisor's web page and its chat widget (standard library and PyYAML).
 
     .venv/bin/python scripts/serve_web.py [--port 8080] [--rasa-url http://localhost:5005]
 
 Serves exactly these paths, and nothing else:
-  /, /index.html      web/index.html, with the Rasa server's URL filled in
+  /, /index.html      web/index.html, with the Rasa server's URL and the facts filled in
   /app.js, /app.css   the page's own script and styles (web/)
   /webchat/webchat.js the bundle web/node_modules/rasa-webchat/lib/index.js
 
@@ -11,6 +11,10 @@ The bundle's CSS imports a web font from Google; those imports are removed when 
 served, so the page fetches nothing from outside this site and the Rasa server. A
 Content-Security-Policy header backs that up: scripts, styles, fonts and images come
 from this site only, and connections go to the Rasa server or to this machine.
+
+The page states no fact of its own: each `{{ path }}` in it names an entry of the
+facts file (actions/certifications.yml), filled in here, HTML-escaped; a list
+becomes list items. A placeholder the facts file lacks stops the server at start.
 
 Environment defaults: WEB_HOST (127.0.0.1), WEB_PORT (8080), RASA_URL
 (http://localhost:$RASA_PORT, RASA_PORT defaulting to 5005).
@@ -27,9 +31,14 @@ from functools import lru_cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from infra import wording  # noqa: E402
+
 WEB = ROOT / "web"
 BUNDLE = WEB / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 BUNDLE_PATH = "/webchat/webchat.js"
@@ -39,6 +48,7 @@ LOOPBACK_SOURCES = (
 FONT_IMPORT = re.compile(r"@import url\(https://fonts\.googleapis\.com/[^)]*\);")
 ANY_REMOTE_IMPORT = re.compile(r"@import\s+url\(\s*['\"]?(https?:)?//", re.IGNORECASE)
 RASA_META = re.compile(r'<meta name="rasa-url" content="[^"]*">')
+FACT = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
 
 FILES = {
     "/app.js": (WEB / "app.js", "text/javascript; charset=utf-8"),
@@ -64,6 +74,44 @@ def bundle() -> bytes:
             "The widget bundle imports a remote stylesheet; refusing to serve it."
         )
     return text.encode("utf-8")
+
+
+def _fact_text(item: Any) -> str:
+    text = item["text"] if isinstance(item, dict) else item
+    return html.escape(" ".join(str(text).split()))
+
+
+def fill_facts(page: str, facts: dict[str, Any]) -> str:
+    """`page` with each `{{ path }}` replaced by that entry of the facts.
+
+    Raises:
+        SetupError: a placeholder names no entry of the facts.
+    """
+
+    def fact(match: re.Match[str]) -> str:
+        item: Any = facts
+        for key in match.group(1).split("."):
+            if not isinstance(item, dict) or key not in item:
+                raise SetupError(
+                    f"web/index.html: {match.group(0)} is not in "
+                    f"{wording.FACTS_FILE.relative_to(ROOT)}"
+                )
+            item = item[key]
+        if isinstance(item, list):
+            return "".join(f"<li>{_fact_text(entry)}</li>" for entry in item)
+        return _fact_text(item)
+
+    return FACT.sub(fact, page)
+
+
+def page() -> str:
+    """web/index.html with the facts filled in (read at each call: edits show)."""
+    html_page = (WEB / "index.html").read_text(encoding="utf-8")
+    try:
+        facts = wording.load_yaml(wording.FACTS_FILE)
+    except wording.DataFileError as error:
+        raise SetupError(str(error)) from error
+    return fill_facts(html_page, facts)
 
 
 def check_rasa_url(url: str) -> str:
@@ -119,9 +167,8 @@ def make_handler(rasa_origin: str) -> type[BaseHTTPRequestHandler]:
 
         def _content(self, path: str) -> tuple[bytes, str] | None:
             if path in ("/", "/index.html"):
-                page = (WEB / "index.html").read_text(encoding="utf-8")
                 return (
-                    RASA_META.sub(meta, page, count=1).encode("utf-8"),
+                    RASA_META.sub(meta, page(), count=1).encode("utf-8"),
                     "text/html; charset=utf-8",
                 )
             if path == BUNDLE_PATH:
@@ -184,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rasa_origin = check_rasa_url(args.rasa_url)
         bundle()  # fail now, not on the first page view
+        page()
     except (ValueError, SetupError) as error:
         print(f"serve_web: {error}", file=sys.stderr)
         return 2

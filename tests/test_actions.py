@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import Any
 
 import pytest
+from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
 from actions import actions as act
@@ -257,18 +259,13 @@ def test_fallback_offers_a_way_forward(dispatcher, domain):
 
 
 def test_every_action_is_declared_in_the_domain(domain):
-    names = {
+    served = {
         cls().name()
-        for cls in (
-            act.ActionAssessJob,
-            act.ActionAskAiInvolvement,
-            act.ValidateClarifyForm,
-            act.ActionRecommend,
-            act.ActionExplain,
-            act.ActionOtherCertification,
-            act.ActionCompare,
-            act.ActionAnswerQuestion,
-            act.ActionFallback,
-        )
+        for cls in vars(act).values()
+        if isinstance(cls, type)
+        and issubclass(cls, Action)
+        and cls.__module__ == act.__name__
+        and not inspect.isabstract(cls)
     }
-    assert names == set(domain["actions"])
+    assert "action_greet" in served and "validate_clarify_form" in served
+    assert served == set(domain["actions"])

@@ -27,7 +27,7 @@ import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from channels.guarded_rest import APOLOGY
+from infra import wording
 from tests import servers
 
 WEBHOOK = "/webhooks/rest/webhook"
@@ -231,7 +231,9 @@ def check_reply(reply: requests.Response) -> None:
     content = reply.json()
     if reply.status_code >= 500:
         assert reply.status_code == 500, reply.text
-        assert [m.get("text") for m in content] == [APOLOGY], reply.text
+        assert [m.get("text") for m in content] == [
+            wording.say("apology", "error")
+        ], reply.text
         stats["apologies"] += 1
         return
     assert reply.status_code in (200, 400, 429), reply.text

@@ -134,7 +134,7 @@ def test_the_graph_runs_to_the_same_results_as_with_dask() -> None:
 
     async def predictions() -> list[tuple[str, str]]:
         seen = []
-        # answered by responses only: no action server is needed
+        # the predictions only: no action server, so the actions say nothing in both
         for text in ["hello", "are you a bot?", "thanks", "bye"]:
             await agent.handle_text(text, sender_id="speedups-test")
             tracker = await agent.tracker_store.retrieve("speedups-test")

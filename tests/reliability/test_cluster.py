@@ -17,7 +17,7 @@ from collections import Counter
 
 import pytest
 
-from infra.action_failures import APOLOGY as ACTION_APOLOGY
+from infra import wording
 from infra.cluster import Stack
 from infra.launch import free_port
 from tests.reliability.chat import (
@@ -231,10 +231,11 @@ def test_d_action_server_down_gets_an_apology_then_recovers(stack):
     before = tracker(stack.url, asking)
 
     stack.actions.stop()
+    apology = wording.say("apology", "action_failed")
     for sender, text in ((decided, "I'm a data scientist"), (asking, FORM_ANSWER)):
         status, texts = say(stack.url, sender, text)
-        assert status == 503 and texts == [ACTION_APOLOGY], (status, texts)
-    assert "support@pecb.com" in ACTION_APOLOGY and len(ACTION_APOLOGY) < 300
+        assert status == 503 and texts == [apology], (status, texts)
+    assert "support@pecb.com" in apology and len(apology) < 300
     # The failed turns were dropped whole: the form still waits for its answer.
     assert tracker(stack.url, asking)["events"] == before["events"]
     assert logs_mention(stack, "turn dropped")
