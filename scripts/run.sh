@@ -76,7 +76,9 @@ done
 action_url=${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
 endpoints=$(PYTHONPATH=. "$bin/python" -m infra.endpoints "$action_url") && [ -n "$endpoints" ] ||
   refuse "could not prepare the endpoints file for ACTION_SERVER_URL."
-rasa_cmd=("$bin/rasa" run --model models/advisor.tar.gz --endpoints "$endpoints"
+# scripts/rasa is Rasa's command line with third-party deprecation warnings filtered
+# from the first import (infra/quiet.py; ADVISOR_SHOW_WARNINGS=1 shows them).
+rasa_cmd=(scripts/rasa run --model models/advisor.tar.gz --endpoints "$endpoints"
   --credentials credentials.yml --interface "$RASA_INTERFACE" --port "$RASA_PORT")
 shown=("${rasa_cmd[@]}")
 if [ "$RASA_ENABLE_API" = true ]; then
@@ -110,7 +112,7 @@ done
 
 if [ "$mode" = shell ]; then
   # rasa shell serves Rasa's stock REST channel for itself: keep it on this machine.
-  env "${limits[@]}" "$bin/rasa" shell --model models/advisor.tar.gz --endpoints "$endpoints" \
+  env "${limits[@]}" scripts/rasa shell --model models/advisor.tar.gz --endpoints "$endpoints" \
     --interface 127.0.0.1 --port "$RASA_PORT"
   exit
 fi

@@ -634,9 +634,10 @@ exec python3 -m http.server --bind 127.0.0.1 --directory "$SERVE_DIR" "$port" \\
 
 @pytest.fixture
 def script_copy(tmp_path):
-    """scripts/run.sh in an empty project whose .venv/bin holds stand-ins."""
+    """scripts/run.sh (and scripts/rasa) in an empty project; .venv/bin: stand-ins."""
     (tmp_path / "scripts").mkdir()
-    shutil.copy2(ROOT / "scripts" / "run.sh", tmp_path / "scripts" / "run.sh")
+    for script in ("run.sh", "rasa"):
+        shutil.copy2(ROOT / "scripts" / script, tmp_path / "scripts" / script)
     venv_bin = tmp_path / ".venv" / "bin"
     venv_bin.mkdir(parents=True)
     for name in ("rasa", "python"):
@@ -729,7 +730,7 @@ def test_run_script_defaults_keep_everything_on_loopback(script_copy):
     assert actions.startswith("rasa run actions") and "SANIC_HOST=127.0.0.1" in actions
     assert "SANIC_REQUEST_MAX_SIZE" not in actions  # whole trackers go there
     assert web.startswith("python scripts/serve_web.py")
-    assert rasa.startswith("rasa run ")
+    assert rasa.startswith("python -m infra.quiet run ")  # scripts/rasa: rasa run
     assert "--interface 127.0.0.1" in rasa and "--enable-api" in rasa
     assert f"--auth-token {token}" in rasa and "--cors" not in rasa
     assert f"SANIC_REQUEST_MAX_SIZE={servers.MAX_BODY_BYTES}" in rasa
@@ -741,4 +742,4 @@ def test_run_script_keeps_rasa_shell_on_loopback(script_copy):
     done, calls = run_script(script_copy, "shell")
     assert done.returncode == 0, done.stderr
     shell = calls.split("---\n")[1]
-    assert shell.startswith("rasa shell") and "--interface 127.0.0.1" in shell
+    assert shell.startswith("python -m infra.quiet shell") and "--interface 127.0.0.1" in shell
