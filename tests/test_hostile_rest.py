@@ -742,4 +742,5 @@ def test_run_script_keeps_rasa_shell_on_loopback(script_copy):
     done, calls = run_script(script_copy, "shell")
     assert done.returncode == 0, done.stderr
     shell = calls.split("---\n")[1]
-    assert shell.startswith("python -m infra.quiet shell") and "--interface 127.0.0.1" in shell
+    assert shell.startswith("python -m infra.quiet shell")  # scripts/rasa: rasa shell
+    assert "--interface 127.0.0.1" in shell
