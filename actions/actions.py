@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -330,4 +330,17 @@ ActionGoodbye = _fixed_reply_action("action_goodbye", "goodbye")
 ActionThank = _fixed_reply_action("action_thank", "thank")
 ActionBotChallenge = _fixed_reply_action("action_bot_challenge", "bot_challenge")
 ActionOutOfScope = _fixed_reply_action("action_out_of_scope", "out_of_scope")
-ActionStartOver = _fixed_reply_action("action_start_over", "start_over")
+
+
+class ActionRestart(AdvisorAction):
+    """Rasa's `action_restart`, overridden: it says the conversation starts over
+    (wording.yml `replies.start_over`), then restarts it as Rasa's does."""
+
+    def name(self) -> str:
+        return "action_restart"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        self.send(dispatcher, tracker, advice.fixed_reply("start_over"))
+        return [Restarted()]

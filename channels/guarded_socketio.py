@@ -6,7 +6,10 @@
 - the socket itself accepts only the web page's origins (WEB_ORIGINS, comma
   separated; default the page served by `make run`). Stock Rasa switches the
   socket library's origin check off, so CORS alone would not stop a foreign
-  page from opening a WebSocket.
+  page from opening a WebSocket;
+- a turn that fails gets the REST channel's apology in the widget instead of
+  silence: the action server's (the turn is not saved) or the general one,
+  both from actions/wording.yml (infra/wording.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from channels import guard
+from infra.errors import ActionFailed
+from infra.wording import say
 
 logger = logging.getLogger(__name__)
 DEFAULT_ORIGINS = "http://localhost:8080,http://127.0.0.1:8080"
@@ -57,7 +62,18 @@ class GuardedSocketIOInput(SocketIOInput):
                 )
                 return
             message.text = text
-            await on_new_message(message)
+            try:
+                await on_new_message(message)
+            except ActionFailed:  # action server down: not saved
+                logger.warning("Action failed; turn dropped (%r)", message.sender_id)
+                await message.output_channel.send_text_message(
+                    message.sender_id, say("apology", "action_failed")
+                )
+            except Exception:  # the user gets an apology, the log gets the trace
+                logger.exception("socket.io message failed (%r)", message.sender_id)
+                await message.output_channel.send_text_message(
+                    message.sender_id, say("apology", "error")
+                )
 
         webhook = super().blueprint(checked)
         assert self.sio is not None

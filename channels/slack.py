@@ -15,7 +15,8 @@ credentials.yml, and with these user-visible promises:
 - Slack gets its 200 at once; the message is answered in a background task. An
   event seen before (same event_id, e.g. a retry with X-Slack-Retry-Num, or the
   same message delivered as both `message` and `app_mention`) is acknowledged
-  and not answered twice.
+  and not answered twice: by this process, or with REDIS_URL by any instance
+  sharing that Redis (channels/slack_retries.py).
 - Messages from bots, including this one, are never answered.
 - Replies go to the same conversation, and into the thread when the user wrote
   in one; one Rasa message is one Slack message, in mrkdwn, with at most five
@@ -32,8 +33,6 @@ import html
 import json
 import logging
 import os
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
@@ -46,7 +45,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels import guard
+from channels import guard, slack_retries
 from infra.wording import say
 
 logger = logging.getLogger(__name__)
@@ -60,41 +59,6 @@ API_TIMEOUT = 15  # seconds per Web API call
 OFF_REASON = "Slack is not configured on this server."
 # Message subtypes that are still a person writing to the bot.
 USER_SUBTYPES = {None, "thread_broadcast", "file_share"}
-
-
-class SeenKeys:
-    """Keys (event ids, message ids) seen recently, in bounded memory.
-
-    Keeps at most `size` keys and forgets keys older than `ttl` seconds; Slack
-    retries within about five minutes, so an hour is ample.
-    """
-
-    def __init__(self, size: int = 4096, ttl: float = 3600.0) -> None:
-        self.size = size
-        self.ttl = ttl
-        self._keys: OrderedDict[str, float] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def _prune(self, now: float) -> None:
-        while self._keys and (
-            len(self._keys) > self.size
-            or next(iter(self._keys.values())) < now - self.ttl
-        ):
-            self._keys.popitem(last=False)
-
-    def add(self, *keys: str | None) -> bool:
-        """Remember the keys; False when any of them was seen already."""
-        now = time.monotonic()
-        self._prune(now)
-        keys_ = [key for key in keys if key]
-        if any(key in self._keys for key in keys_):
-            return False
-        for key in keys_:
-            self._keys[key] = now
-        self._prune(now)
-        return True
 
 
 def _mrkdwn_sections(text: str) -> list[dict[str, Any]]:
@@ -256,7 +220,7 @@ class SlackFromEnv(SlackInput):
         self.api_url = api_url if api_url.endswith("/") else api_url + "/"
         self.channels = channels or set()
         self.bot_user_ids: set[str] = set()
-        self.seen = SeenKeys()
+        self.seen = slack_retries.from_env()  # Redis with REDIS_URL
         missing = [
             name
             for name, value in (
@@ -354,7 +318,7 @@ class SlackFromEnv(SlackInput):
         event_id = body.get("event_id")
         retry = request.headers.get(self.retry_num_header)
         channel, ts = event.get("channel"), event.get("ts")
-        if not self.seen.add(f"event:{event_id}" if event_id else None):
+        if not await self.seen.first(f"event:{event_id}" if event_id else None):
             logger.info(
                 "Slack: event %s already taken (retry %s); not answering again",
                 event_id,
@@ -381,7 +345,7 @@ class SlackFromEnv(SlackInput):
         if not self._wanted(event):
             return response.json({"ok": True, "ignored": "channel not enabled"})
         # one message can arrive as `message` and as `app_mention`: answer it once
-        if not self.seen.add(f"message:{channel}:{ts}" if ts else None):
+        if not await self.seen.first(f"message:{channel}:{ts}" if ts else None):
             return response.json({"ok": True, "duplicate": True})
 
         text = self._sanitize_user_message(event["text"], self._mentions_to_strip(body))
@@ -419,7 +383,7 @@ class SlackFromEnv(SlackInput):
         if not value or not user or not channel:  # e.g. a link button
             return response.json({"ok": True, "ignored": "no button value"})
         key = f"action:{channel}:{message.get('ts')}:{user}:{action.get('action_ts')}"
-        if not self.seen.add(key):
+        if not await self.seen.first(key):
             return response.json({"ok": True, "duplicate": True})
         metadata = {
             "out_channel": channel,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -39,6 +40,10 @@ from infra.processes import READY_TIMEOUT, Server
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
+RASA = (
+    "scripts/rasa"  # Rasa's command line, quiet from the first import (infra/quiet.py)
+)
+PYTHON = ".venv/bin/python"
 MODEL = "models/advisor.tar.gz"
 LIMITS = ("SANIC_REQUEST_MAX_SIZE", "SANIC_WEBSOCKET_MAX_SIZE")
 LOOPBACK = re.compile(r"^(127(\.\d{1,3}){3}|localhost|::1|\[::1\])$")
@@ -84,9 +89,18 @@ def base_env(environ: Mapping[str, str] | None = None, **extra: str) -> dict[str
     return env
 
 
-def action_server_command(port: int, bin_dir: Path = BIN) -> list[str]:
+def _rasa(root: Path) -> list[str]:
+    """Rasa's command line: scripts/rasa in a checkout, else (the Docker image, which
+    holds no scripts/) the same through the `python` on PATH."""
+    script = root / RASA
+    if script.exists():
+        return [str(script)]
+    return [shutil.which("python") or sys.executable, "-m", "infra.quiet"]
+
+
+def action_server_command(port: int, root: Path = ROOT) -> list[str]:
     """`rasa run actions` on `port` (it listens on 127.0.0.1: `action_server_env`)."""
-    return [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions"] + [
+    return [*_rasa(root), "run", "actions", "--actions", "actions"] + [
         "--port",
         str(port),
     ]
@@ -108,10 +122,10 @@ def rasa_server_command(
     interface: str = "127.0.0.1",
     enable_api: bool = True,
     token: str | None = None,
-    bin_dir: Path = BIN,
+    root: Path = ROOT,
 ) -> list[str]:
     """`rasa run` with the project's channels and the endpoints for `action_url`."""
-    command = [str(bin_dir / "rasa"), "run", "--model", str(model)]
+    command = [*_rasa(root), "run", "--model", str(model)]
     command += ["--endpoints", endpoints_for(action_url)]
     command += ["--credentials", credentials, "--interface", interface]
     command += ["--port", str(port)]
@@ -123,10 +137,10 @@ def rasa_server_command(
 
 
 def shell_command(
-    model: Path | str, port: int, action_url: str | None = None, bin_dir: Path = BIN
+    model: Path | str, port: int, action_url: str | None = None, root: Path = ROOT
 ) -> list[str]:
     """`rasa shell`; the REST channel it serves for itself stays on this machine."""
-    return [str(bin_dir / "rasa"), "shell", "--model", str(model)] + [
+    return [*_rasa(root), "shell", "--model", str(model)] + [
         "--endpoints",
         endpoints_for(action_url),
         "--interface",
@@ -136,9 +150,9 @@ def shell_command(
     ]
 
 
-def web_command(port: int, rasa_url: str, bin_dir: Path = BIN) -> list[str]:
+def web_command(port: int, rasa_url: str, root: Path = ROOT) -> list[str]:
     """The page with the chat widget (scripts/serve_web.py), on 127.0.0.1."""
-    return [str(bin_dir / "python"), "scripts/serve_web.py", "--port", str(port)] + [
+    return [str(root / PYTHON), "scripts/serve_web.py", "--port", str(port)] + [
         "--rasa-url",
         rasa_url,
     ]
@@ -228,7 +242,7 @@ class Settings:
             or f"http://127.0.0.1:{action}/webhook",
         )
 
-    def rasa_command(self, bin_dir: Path = BIN) -> list[str]:
+    def rasa_command(self, root: Path = ROOT) -> list[str]:
         return rasa_server_command(
             self.model,
             self.rasa_port,
@@ -236,7 +250,7 @@ class Settings:
             interface=self.interface,
             enable_api=self.enable_api,
             token=self.token or None,
-            bin_dir=bin_dir,
+            root=root,
         )
 
     def limits(self) -> dict[str, str]:
@@ -348,8 +362,7 @@ def main(
     if mode == "check":
         print(f"ok: {settings.shown()}")
         return 0
-    bin_dir = root / ".venv" / "bin"
-    actions_cmd = action_server_command(settings.action_port, bin_dir)
+    actions_cmd = action_server_command(settings.action_port, root)
     if mode == "actions":
         return _foreground(actions_cmd, root, action_server_env(environ))
     rasa_env = settings.rasa_env(environ)
@@ -357,7 +370,7 @@ def main(
         _write_token(root / TOKEN_FILE, settings.token)
         print(TOKEN_NOTE.format(file=TOKEN_FILE, port=settings.rasa_port), flush=True)
     if mode == "rasa":
-        return _foreground(settings.rasa_command(bin_dir), root, rasa_env)
+        return _foreground(settings.rasa_command(root), root, rasa_env)
     started: list[Process] = []
     try:
         health = f"http://127.0.0.1:{settings.action_port}/health"
@@ -368,15 +381,15 @@ def main(
         )
         if mode == "shell":
             port = settings.rasa_port
-            command = shell_command(settings.model, port, settings.action_url, bin_dir)
+            command = shell_command(settings.model, port, settings.action_url, root)
             return _foreground(command, root, rasa_env)
         page = web_command(
-            settings.web_port, f"http://localhost:{settings.rasa_port}", bin_dir
+            settings.web_port, f"http://localhost:{settings.rasa_port}", root
         )
         web_url = f"http://127.0.0.1:{settings.web_port}/"
         started.append(_background("web", page, base_env(environ), web_url, root))
         print(BANNER.format(s=settings, api=settings.api_note()), flush=True)
-        return _foreground(settings.rasa_command(bin_dir), root, rasa_env)
+        return _foreground(settings.rasa_command(root), root, rasa_env)
     except (RuntimeError, TimeoutError) as error:
         print(f"launch: {error}", file=sys.stderr)
         return 1

@@ -182,5 +182,25 @@ def test_gibberish_gets_the_fallback_with_suggestions(chat):
 def test_start_over_clears_the_recommendation(chat):
     chat.say("I'm a data scientist")
     assert chat.slot("recommended_certification") == "CAIP"
-    assert "start over" in chat.text("start over").lower()
+    reply = chat.say("start over")
+    assert len(reply) == 1 and "start over" in reply[0]["text"].lower()
     assert chat.slot("recommended_certification") is None
+
+
+@pytest.mark.parametrize("waiting", [False, True])
+def test_a_typed_restart_says_the_conversation_starts_over(chat, waiting):
+    if waiting:  # the clarifying question is waiting for its answer
+        assert "both audiences" in chat.text("I am the CTO")
+    else:
+        chat.say("I'm a data scientist")
+        assert chat.slot("recommended_certification") == "CAIP"
+    reply = chat.say("/restart")
+    assert len(reply) == 1 and "start over" in reply[0]["text"].lower(), reply
+    tracker = requests.get(  # the events since the restart
+        f"{chat.base}/conversations/{chat.sender}/tracker", timeout=30
+    ).json()
+    assert [e for e in tracker["events"] if e["event"] == "user"] == []
+    assert tracker["slots"]["recommended_certification"] is None
+    assert not (tracker.get("active_loop") or {}).get("name")
+    # ... and the conversation goes on from the start
+    assert chat.text("I run our company's AI programme").startswith("CAIM")

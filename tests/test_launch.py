@@ -1,8 +1,9 @@
 """The one launcher (infra/launch.py): safe settings or nothing starts; what it starts.
 
-Runs `infra.launch.main` in a throwaway project whose .venv/bin holds stand-ins for
-`rasa` and `python`: they record their arguments and SANIC_* environment and, where a
-server would start (the action server, the web page), serve 200s on 127.0.0.1.
+Runs `infra.launch.main` in a throwaway project whose `scripts/rasa` and
+`.venv/bin/python` are stand-ins: they record their arguments and SANIC_* environment
+and, where a server would start (the action server, the web page), serve 200s on
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ exec python3 -m http.server --bind 127.0.0.1 --directory "$SERVE_DIR" "$port" \\
 
 @pytest.fixture
 def project(tmp_path):
-    """An empty project whose .venv/bin holds the stand-ins."""
-    venv_bin = tmp_path / ".venv" / "bin"
-    venv_bin.mkdir(parents=True)
-    for name in ("rasa", "python"):
-        (venv_bin / name).write_text(STAND_IN.format(name=name))
-        (venv_bin / name).chmod(0o755)
+    """An empty project whose scripts/rasa and .venv/bin/python are stand-ins."""
+    for name, where in (("rasa", launch.RASA), ("python", launch.PYTHON)):
+        (tmp_path / where).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / where).write_text(STAND_IN.format(name=name))
+        (tmp_path / where).chmod(0o755)
     serve = tmp_path / "serve"
     serve.mkdir()
     (serve / "health").write_text("ok")

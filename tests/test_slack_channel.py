@@ -3,20 +3,18 @@ de-duplication memory and how replies are laid out for Slack."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import socket
 import time
 from types import SimpleNamespace
 
 import pytest
 
-from channels.slack import (
-    MAX_BUTTONS,
-    MAX_SECTION_CHARS,
-    SeenKeys,
-    SlackFromEnv,
-    button_blocks,
-)
+from channels import slack_retries
+from channels.slack import MAX_BUTTONS, MAX_SECTION_CHARS, SlackFromEnv, button_blocks
+from channels.slack_retries import SeenKeys
 
 
 @pytest.fixture
@@ -116,3 +114,25 @@ def test_long_text_is_split_into_sections_in_order():
     sections = [b["text"]["text"] for b in button_blocks(text, [])]
     assert all(len(s) <= MAX_SECTION_CHARS for s in sections)
     assert "\n\n".join(sections) == text
+
+
+def test_retries_are_remembered_in_redis_only_with_redis_url(monkeypatch):
+    for name in ("REDIS_URL", "REDIS_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    assert isinstance(slack_retries.from_env(), SeenKeys)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/0")
+    assert isinstance(slack_retries.from_env(), slack_retries.RedisSeenKeys)
+
+
+def test_an_unreachable_redis_falls_back_to_this_process(caplog):
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    seen = slack_retries.RedisSeenKeys(f"redis://127.0.0.1:{port}/0")
+
+    async def run() -> list[bool]:
+        return [await seen.first(key) for key in ("event:E1", "event:E1", "event:E2")]
+
+    assert asyncio.run(run()) == [True, False, True]  # answered once, never lost
+    assert seen.redis_down
+    assert caplog.text.count("Redis unreachable") == 1

@@ -229,7 +229,6 @@ def test_the_page_states_the_facts_files_facts():
         act.ActionThank,
         act.ActionBotChallenge,
         act.ActionOutOfScope,
-        act.ActionStartOver,
     ],
 )
 def test_each_fixed_reply_is_sent_with_its_buttons(dispatcher, domain, action):
@@ -243,6 +242,16 @@ def test_each_fixed_reply_is_sent_with_its_buttons(dispatcher, domain, action):
             "/ask_how_to_choose",
             "/ask_focus",
         ]
+
+
+def test_restart_says_the_conversation_starts_over_then_restarts(dispatcher, domain):
+    events = asyncio.run(
+        act.ActionRestart().run(dispatcher, make_tracker("/restart", "restart"), domain)
+    )
+    [message] = dispatcher.messages
+    assert message["text"] == wording.say("replies", "start_over")
+    assert [e["event"] for e in events] == ["restart"]
+    assert "action_restart" in domain["actions"]
 
 
 # -- the question intents, listed once for the code -----------------------------
