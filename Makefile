@@ -99,6 +99,7 @@ bench: $(MODEL)
 lint: $(STAMP)
 	$(BIN)/ruff check actions bench channels components infra scripts tests
 	$(BIN)/black --check actions bench channels components infra scripts tests
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/black actions bench channels components infra scripts tests

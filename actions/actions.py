@@ -277,7 +277,9 @@ class ActionAnswerQuestion(AdvisorAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        topic = kb.question_topic(_intent(tracker))
+        # a question intent names its topic; anything else is a question the
+        # article may not answer (only the question rules run this action)
+        topic = kb.question_topic(_intent(tracker)) or "unknown_fact"
         named = _named_certification(tracker)
         code = named or tracker.get_slot("certification_in_focus")
         reply = answers.fact_answer(topic, code, tracker.latest_message.get("text"))

@@ -141,7 +141,7 @@ def _scores(evidence: Evidence) -> dict[str, dict[str, Any]]:
     """Per side: cue weight (`cues`), with the classifier's vote (`total`),
     strong weight (`strong`), article cues (`article`) and the words to quote."""
     rule = _table()["rule"]
-    scores = {
+    scores: dict[str, dict[str, Any]] = {
         side: {
             "cues": 0,
             "total": 0,
@@ -204,7 +204,7 @@ def decide(evidence: Evidence) -> Decision:
         quotes = (role or "",) + tuple(scores[own]["quotes"][:2])
         return Decision(group.leans, role, group, quotes, "title")
     unplaced = group is not None and leans == {"open"}
-    if unplaced and not _touches_ai(evidence):
+    if group is not None and unplaced and not _touches_ai(evidence):
         if group.name in OUTSIDE_AI:
             return Decision(None, role, group, (role,) if role else (), "none")
         needed = rule["unplaced_min"]  # a job no audience names: plainer words

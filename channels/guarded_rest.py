@@ -107,8 +107,8 @@ def parse_body(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, problem
     sender = body.get("sender")
     reason = guard.check_sender(sender.strip() if isinstance(sender, str) else sender)
-    if reason:
-        return None, reason
+    if reason or not isinstance(sender, str):
+        return None, reason or "sender must be a string"
     body["sender"] = sender.strip()
     message = body.get("message", "")
     if message is None:

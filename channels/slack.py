@@ -87,7 +87,7 @@ def _mrkdwn_sections(text: str) -> list[dict[str, Any]]:
 
 def button_blocks(text: str, buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The message's blocks: the text in mrkdwn, then up to five buttons."""
-    elements = []
+    elements: list[dict[str, Any]] = []
     for button in buttons:
         title = str(button.get("title") or "").strip()
         value = str(button.get("payload") or "")
@@ -238,7 +238,7 @@ class SlackFromEnv(SlackInput):
                 "Slack is on: webhook /webhooks/slack/webhook, Web API %s", self.api_url
             )
         else:
-            self.client = None
+            self.client = None  # type: ignore[assignment]  # Slack off: never used
             logger.warning(
                 "Slack is off: %s not set, so /webhooks/slack/webhook "
                 "answers 503 (the other channels work).",

@@ -188,6 +188,9 @@ def expand_left(tokens: list[tuple[str, str, bool]], start: int, floor: int) -> 
     new = start
     while new > floor and start - new < MODIFIERS_MAX:
         lower, lemma, alpha = tokens[new - 1]
+        if lower == "-" and new - 2 >= floor and tokens[new - 2][2]:
+            new -= 1  # a hyphenated modifier: "computer-aided", "full-stack"
+            continue
         if not alpha or lower in STOP or lemma in STOP:
             break
         new -= 1
@@ -291,8 +294,9 @@ def place(words: list[str], lemmas: list[str] | None = None) -> str | None:
         words: the title's words, lower case ("senior", "data", "engineers").
         lemmas: their lemmas, when known (the head is looked up by lemma).
     """
-    words = [w.lower() for w in words]
-    lemmas = [w.lower() for w in (lemmas or words)]
+    pairs = [(w.lower(), m.lower()) for w, m in zip(words, lemmas or words)]
+    pairs = [(w, m) for w, m in pairs if w != "-"]  # "full-stack": full, stack
+    words, lemmas = [w for w, _ in pairs], [m for _, m in pairs]
     named = _named(words)
     if named:
         return named

@@ -127,3 +127,23 @@ def test_titles_of_other_people_are_not_the_persons(nlp):
 def test_a_title_is_not_swallowed_by_an_activity(nlp):
     found = roles(nlp, "I'm the tech lead of the ML team")
     assert found == [("tech lead", "managers", "self")]
+
+
+@pytest.mark.parametrize(
+    "text,title,group",
+    [
+        ("I'm a full-stack developer at a bank", "full-stack developer", "developers"),
+        (
+            "As a computer-aided design operator, I draw plans",
+            "computer-aided design operator",
+            "developers",
+        ),
+        (
+            "Senior front-end engineer, I build web apps",
+            "front-end engineer",
+            "developers",
+        ),
+    ],
+)
+def test_hyphenated_modifiers_stay_in_the_title(nlp, text, title, group):
+    assert (title, group, "self") in roles(nlp, text)
