@@ -68,7 +68,8 @@ def frame_titles(
         end = start
         while end < len(tokens) and end - start < FRAME_MAX:
             word, alpha = tokens[end]
-            if word == "-" and end > start and end + 1 < len(tokens) and tokens[end + 1][1]:
+            joined = end + 1 < len(tokens) and tokens[end + 1][1]
+            if word == "-" and end > start and joined:
                 end += 1  # a hyphenated word: "computer-aided", "e-learning"
                 continue
             if not alpha or word in FRAME_ENDS or word in STOP:
