@@ -294,7 +294,8 @@ def place(words: list[str], lemmas: list[str] | None = None) -> str | None:
         words: the title's words, lower case ("senior", "data", "engineers").
         lemmas: their lemmas, when known (the head is looked up by lemma).
     """
-    pairs = [(w.lower(), m.lower()) for w, m in zip(words, lemmas or words, strict=True)]
+    given = zip(words, lemmas or words, strict=True)
+    pairs = [(w.lower(), m.lower()) for w, m in given]
     pairs = [(w, m) for w, m in pairs if w != "-"]  # "full-stack": full, stack
     words, lemmas = [w for w, _ in pairs], [m for _, m in pairs]
     named = _named(words)
