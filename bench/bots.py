@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -116,6 +117,12 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
     return env
 
 
+def stock_cli(argv: list[str]) -> list[str]:
+    """The launcher's command line with the installed `rasa` in place of the project's
+    quiet wrapper (scripts/rasa imports infra/): the stock bot runs nothing of ours."""
+    return [str(Path(sys.executable).with_name("rasa")), *argv[argv.index("run") :]]
+
+
 async def start_stock(
     args, deadline: Deadline, logs: Path, tag: str, conversations: list[list[str]]
 ) -> tuple[Bot, dict[str, Any]]:
@@ -129,7 +136,7 @@ async def start_stock(
         port = free_port()
         bot.actions = Server(
             "stock action server",
-            action_server_command(port),
+            stock_cli(action_server_command(port)),
             STOCK_DIR,
             base_env(SANIC_HOST="127.0.0.1", PYTHONPATH=str(STOCK_DIR)),
             logs / f"{tag}-stock-actions.log",
@@ -143,7 +150,7 @@ async def start_stock(
     model = stock_model(STOCK_DIR)
     rasa = Server(
         "stock rasa server",
-        rasa_server_command(model, port),
+        stock_cli(rasa_server_command(model, port)),
         STOCK_DIR,
         env,
         logs / f"{tag}-stock-rasa.log",
