@@ -7,7 +7,7 @@ Serves exactly these paths, and nothing else:
   /app.css            the page's styles
   /widget/...         the chat widget (web/widget/: embed.js, the one tag other sites
                       use, widget.js, dom.js, markdown.js, session.js, widget.css) and
-                      /widget/vendor/socket.io.min.js from web/node_modules/socket.io-client
+                      /widget/vendor/socket.io.min.js (from web/node_modules)
 
 The page fetches nothing from outside this site and the Rasa server; its
 Content-Security-Policy says so (scripts, styles, images from this site only,
@@ -19,10 +19,11 @@ The page states no fact of its own: each `{{ path }}` in it names an entry of th
 facts file (actions/certifications.yml), filled in here, HTML-escaped; a list
 becomes list items. A placeholder the facts file lacks stops the server at start.
 
-A slow or silent client cannot hold the server: each connection is served by one of
-a bounded pool of threads (--threads, default 16; more connections wait their turn),
-a connection idle for --idle-timeout seconds (default 10) is closed, and so is one
-still open after --connection-timeout seconds (default 30) however slowly it sends.
+A slow or silent client cannot hold the server (PageServer): one thread reads every
+connection's request without blocking and closes a connection silent for
+--idle-timeout seconds (default 10) or whose request is not complete after
+--connection-timeout seconds (default 30); complete requests are answered by a
+bounded pool of --threads workers (default 16).
 
 Environment defaults: WEB_HOST (127.0.0.1), WEB_PORT (8080), RASA_URL
 (http://localhost:$RASA_PORT, RASA_PORT defaulting to 5005).
@@ -32,13 +33,17 @@ from __future__ import annotations
 
 import argparse
 import html
+import io
 import os
+import queue
 import re
+import selectors
 import socket
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -81,7 +86,9 @@ def check_files() -> None:
     for file, _ in WIDGET_FILES.values():
         if not file.is_file():
             hint = " run `npm ci --prefix web`." if "node_modules" in file.parts else ""
-            raise SetupError(f"{file.relative_to(ROOT)} is missing:{hint or ' restore it.'}")
+            raise SetupError(
+                f"{file.relative_to(ROOT)} is missing:{hint or ' restore it.'}"
+            )
 
 
 def _fact_text(item: Any) -> str:
@@ -211,17 +218,43 @@ def make_handler(rasa_origin: str) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class PageServer(HTTPServer):
-    """An HTTP server with a bounded pool of threads and connection time limits.
+class _Received:
+    """A connection whose request head is already read: the handler reads it from
+    memory and writes to the socket."""
 
-    Each accepted connection waits for one of `threads` workers. Its socket times
-    out after `idle_timeout` seconds without data, and a watchdog shuts down any
-    connection still open after `connection_timeout` seconds, so half-open or
-    trickling clients free their worker and the pool serves the next ones.
+    def __init__(self, connection: socket.socket, head: bytes) -> None:
+        self.connection, self.head = connection, head
+
+    def makefile(self, *args: Any, **kwargs: Any) -> io.BytesIO:
+        return io.BytesIO(self.head)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.connection, name)
+
+
+@dataclass
+class _Arriving:
+    """A connection whose request head is still coming in."""
+
+    address: Any
+    since: float
+    last: float
+    head: bytes = b""
+
+
+class PageServer(HTTPServer):
+    """An HTTP server that no slow or silent client can hold.
+
+    One thread (the gate) reads the request heads of all connections at once,
+    without blocking; a connection silent for `idle_timeout` seconds, or whose head
+    is not complete after `connection_timeout` seconds or MAX_HEAD bytes, is
+    closed. Complete requests go to a bounded pool of `threads` workers, which never
+    wait for a client to send; a client too slow to receive is cut off after
+    `idle_timeout` seconds. The page has no request bodies (GET and HEAD only).
     """
 
-    daemon_threads = True
     request_queue_size = 128
+    MAX_HEAD = 16384
 
     def __init__(
         self,
@@ -234,45 +267,77 @@ class PageServer(HTTPServer):
         super().__init__(address, handler)
         self.idle_timeout = idle_timeout
         self.connection_timeout = connection_timeout
-        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="page")
-        self.open_since: dict[socket.socket, float] = {}
-        self.lock = threading.Lock()
-        self.watchdog = threading.Thread(target=self._watch, daemon=True)
-        self.watchdog.start()
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="page-worker")
+        self.accepted: queue.SimpleQueue[
+            tuple[socket.socket, Any]
+        ] = queue.SimpleQueue()
+        self.selector = selectors.DefaultSelector()
+        self.closing = threading.Event()
+        self.gate = threading.Thread(target=self._gather, name="page-gate", daemon=True)
+        self.gate.start()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        request.settimeout(self.idle_timeout)
-        with self.lock:
-            self.open_since[request] = time.monotonic()
-        self.pool.submit(self._serve, request, client_address)
+        self.accepted.put((request, client_address))
 
-    def _serve(self, request: Any, client_address: Any) -> None:
-        try:
-            self.finish_request(request, client_address)
-        except Exception:  # noqa: BLE001 (a broken connection is logged, not fatal)
-            self.handle_error(request, client_address)
-        finally:
-            with self.lock:
-                self.open_since.pop(request, None)
-            self.shutdown_request(request)
-
-    def _watch(self) -> None:
-        while True:
-            time.sleep(min(1.0, self.connection_timeout / 4))
+    def _gather(self) -> None:
+        while not self.closing.is_set():
+            while not self.accepted.empty():
+                connection, address = self.accepted.get()
+                connection.setblocking(False)
+                now = time.monotonic()
+                arriving = _Arriving(address, now, now)
+                self.selector.register(connection, selectors.EVENT_READ, arriving)
+            for key, _ in self.selector.select(timeout=0.1):
+                self._read(key.fileobj, key.data)  # type: ignore[arg-type]
             now = time.monotonic()
-            with self.lock:
-                late = [
-                    connection
-                    for connection, since in self.open_since.items()
-                    if now - since > self.connection_timeout
-                ]
-            for connection in late:  # the worker's next read or write fails
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            for key in list(self.selector.get_map().values()):
+                arriving = key.data
+                if (
+                    now - arriving.last > self.idle_timeout
+                    or now - arriving.since > self.connection_timeout
+                ):
+                    self._drop(key.fileobj)  # type: ignore[arg-type]
+
+    def _read(self, connection: socket.socket, arriving: _Arriving) -> None:
+        try:
+            chunk = connection.recv(4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk or len(arriving.head) + len(chunk) > self.MAX_HEAD:
+            self._drop(connection)
+            return
+        arriving.head += chunk
+        arriving.last = time.monotonic()
+        if b"\r\n\r\n" in arriving.head or b"\n\n" in arriving.head:
+            self.selector.unregister(connection)
+            connection.setblocking(True)
+            connection.settimeout(self.idle_timeout)
+            self.pool.submit(self._serve, connection, arriving)
+
+    def _drop(self, connection: socket.socket) -> None:
+        self.selector.unregister(connection)
+        connection.close()
+
+    def _serve(self, connection: socket.socket, arriving: _Arriving) -> None:
+        request = _Received(connection, arriving.head)
+        try:
+            self.finish_request(request, arriving.address)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 (a broken connection is logged, not fatal)
+            self.handle_error(request, arriving.address)  # type: ignore[arg-type]
+        finally:
+            self.shutdown_request(connection)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        print(f"serve_web: {client_address[0]}: {error!r}", file=sys.stderr)
 
     def server_close(self) -> None:
+        self.closing.set()
+        self.gate.join(timeout=2)
+        for key in list(self.selector.get_map().values()):
+            self._drop(key.fileobj)  # type: ignore[arg-type]
         super().server_close()
         self.pool.shutdown(wait=False, cancel_futures=True)
 

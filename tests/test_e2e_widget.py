@@ -7,6 +7,7 @@ Chromium. Every wait is bounded; the servers are always stopped.
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from collections.abc import Iterator
@@ -173,3 +174,64 @@ def _served(page_url: str, path: str) -> bool:
         return connection.getresponse().status == 200
     finally:
         connection.close()
+
+
+MARKUP = (
+    "[click](javascript:alert(1)) <img src=x onerror=alert(1)> "
+    "![x](http://evil.example/x.png)"
+)
+
+
+def test_markup_from_a_user_never_becomes_a_link_or_an_image(browser, page_url):
+    """Issue 11: the typed entity the bot used to repeat, and hostile typed text."""
+    from selenium.common.exceptions import NoAlertPresentException
+
+    widget = Widget(browser)
+    widget.open(page_url)
+    widget.wait_bot("CAIM")
+    for text in (
+        '/describe_job_builder{"role":"' + MARKUP + '"}',
+        "why?",
+        MARKUP,
+        "**bold** [pecb](https://pecb.com/evil) <script>alert(1)</script>",
+    ):
+        seen = len(widget.bot_messages())
+        widget.send(text)
+        wait_for(lambda: len(widget.bot_messages()) > seen, 60, "the bot's answer")
+        widget.wait_settled()
+        assert text in widget.user_messages()  # shown literally, as typed
+    # Whatever the server sends, the widget's renderer makes no link or image from
+    # it except a link to pecb.com: the same hostile text as a bot message, raw and
+    # HTML-escaped as actions/render.py escapes it, through the bot_uttered handler.
+    for text in (
+        MARKUP,
+        html.escape(MARKUP, quote=False),
+        "**Role**: "
+        + MARKUP
+        + "\n- [item](javascript:alert(2))\n\n| a | b |\n|---|---|"
+        "\n| [x](http://evil.example/) | ![y](http://evil.example/y.png) |",
+        "Details: [PECB](https://pecb.com/en/) and [not](https://pecb.com.evil.example/)",
+    ):
+        widget.js("advisorWidget.session.received({text: arguments[0]})", text)
+    widget.wait_bot("Details: PECB")
+    made = widget.js(
+        "return {"
+        " links: [...document.querySelectorAll('.aw a')].map(a => a.href),"
+        " images: document.querySelectorAll('img').length,"
+        " scripts: document.querySelectorAll('.aw script').length,"
+        " userMarkup: document.querySelectorAll("
+        "   '.aw-user .aw-body *:not(p)').length,"
+        " pointing: [...document.querySelectorAll('[href], [src]')]"
+        "   .map(e => e.getAttribute('href') || e.getAttribute('src'))"
+        "   .filter(v => /javascript:|evil\\.example/i.test(v)),"
+        "}"
+    )
+    assert made == {
+        "links": ["https://pecb.com/en/"],
+        "images": 0,
+        "scripts": 0,
+        "userMarkup": 0,
+        "pointing": [],
+    }
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018 (raises when no alert is open)

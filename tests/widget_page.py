@@ -125,16 +125,16 @@ def wait_for(condition: Callable[[], T], timeout: float, what: str) -> T:
     )
 
 
-# Records what the role="log" region announces: the text of each node added to it.
+# Installed before any page script runs: records what role="log" regions announce,
+# the text of each node added to one, in order.
 _LISTEN = """
-const log = document.querySelector('.aw [role="log"]');
-if (log && !window.__announced) {
-  window.__announced = [];
-  new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(
-    n => window.__announced.push(n.textContent.replace(/\\s+/g, ' ').trim())
-  ))).observe(log, {childList: true});
-}
-return Boolean(log);
+window.__announced = [];
+new MutationObserver(records => records.forEach(r => {
+  if (r.target.getAttribute && r.target.getAttribute('role') === 'log') {
+    r.addedNodes.forEach(n => window.__announced.push(
+      n.textContent.replace(/\\s+/g, ' ').trim()));
+  }
+})).observe(document, {childList: true, subtree: true});
 """
 
 
@@ -143,6 +143,9 @@ class Widget:
 
     def __init__(self, driver: Any) -> None:
         self.driver = driver
+        driver.execute_cdp_cmd(
+            "Page.addScriptToEvaluateOnNewDocument", {"source": _LISTEN}
+        )
 
     def js(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)
@@ -154,8 +157,7 @@ class Widget:
         else:
             self.driver.get(url)
         wait_for(
-            lambda: self.js(_LISTEN)
-            and self.js("return document.querySelector('.aw').dataset.state")
+            lambda: self.js("return document.querySelector('.aw').dataset.state")
             == "online",
             PAGE_TIMEOUT,
             "the widget to connect",
@@ -261,7 +263,7 @@ class Widget:
         )
 
     def announcements(self) -> list[str]:
-        """What the live region announced since `open`, one entry per added node."""
+        """What the live region announced since the page loaded, one per added node."""
         return self.js("return window.__announced || []")
 
     def focused(self) -> dict[str, str]:
@@ -276,9 +278,10 @@ class Widget:
         """axe-core's WCAG 2.0/2.1 A and AA violations on the page now."""
         if not self.js("return Boolean(window.axe)"):
             self.js(AXE.read_text(encoding="utf-8"))
+        tags = json.dumps(WCAG_AA)
         result = self.driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
-            f"axe.run({context}, {{runOnly: {{type: 'tag', values: {json.dumps(WCAG_AA)}}},"
+            f"axe.run({context}, {{runOnly: {{type: 'tag', values: {tags}}},"
             " resultTypes: ['violations']})"
             ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,"
             " help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))"
