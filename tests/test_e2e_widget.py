@@ -197,7 +197,7 @@ def test_markup_from_a_user_never_becomes_a_link_or_an_image(browser, page_url):
     ):
         seen = len(widget.bot_messages())
         widget.send(text)
-        wait_for(lambda: len(widget.bot_messages()) > seen, 60, "the bot's answer")
+        widget.wait_for_bot(seen + 1)  # the answer
         widget.wait_settled()
         assert text in widget.user_messages()  # shown literally, as typed
     # Whatever the server sends, the widget's renderer makes no link or image from

@@ -142,6 +142,11 @@ def test_a_keyboard_user_answers_the_question_and_gets_a_recommendation(browser,
 
     # back through the reading order: the question's buttons come just before
     tab_to(widget, lambda f: f["tag"] == "button" and f["text"] == BUILD, back=True)
+    ring = widget.js(  # the focus is visible
+        "const s = getComputedStyle(document.activeElement);"
+        "return [s.outlineStyle, s.outlineWidth]"
+    )
+    assert ring == ["solid", "3px"]
     seen = len(widget.bot_messages())
     keys(browser, Keys.ENTER)
     widget.wait_bot("CAIP (Certified", after=seen)
