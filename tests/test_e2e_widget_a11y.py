@@ -245,15 +245,12 @@ def test_another_site_embeds_a_popup_used_and_closed_by_keyboard(browser, urls):
     tab_to(widget, lambda f: "aw-launcher" in f["cls"])
     launcher = widget.find(".aw-launcher")[0]
     assert launcher.get_attribute("aria-expanded") == "false"
+    state = "return document.querySelector('.aw').dataset.state || null"
+    assert widget.js(state) is None  # a page view alone starts no conversation
     keys(browser, Keys.ENTER)
     assert is_input(widget.focused())  # straight into the text box
     assert launcher.get_attribute("aria-expanded") == "true"
-    wait_for(
-        lambda: widget.js("return document.querySelector('.aw').dataset.state")
-        == "online",
-        30,
-        "the widget to connect",
-    )
+    wait_for(lambda: widget.js(state) == "online", 30, "the widget to connect")
     widget.wait_buttons("Compare CAIP and CAIM")  # the greeting came through
     panel = widget.find(".aw-panel")[0]
     assert panel.get_attribute("role") == "dialog"

@@ -1,4 +1,5 @@
-"""The page server (scripts/serve_web.py) cannot be held by slow or silent clients.
+"""The page server (scripts/page_server.py under serve_web.py) cannot be held by slow
+or silent clients.
 
 The server runs in this process on a free loopback port with small limits, so the
 tests can count its threads; every wait is bounded and every socket closed.
@@ -18,14 +19,15 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import page_server  # noqa: E402
 import serve_web  # noqa: E402
 
 IDLE, LIFETIME, THREADS = 1.0, 3.0, 4
 
 
 @contextmanager
-def page_server() -> Iterator[int]:
-    server = serve_web.PageServer(
+def running() -> Iterator[int]:
+    server = page_server.PageServer(
         ("127.0.0.1", 0),
         serve_web.make_handler("http://127.0.0.1:5005"),
         threads=THREADS,
@@ -74,7 +76,7 @@ def page_threads() -> int:
 
 
 def test_a_half_open_connection_is_closed_after_the_idle_timeout():
-    with page_server() as port, ExitStack() as stack:
+    with running() as port, ExitStack() as stack:
         client = stack.enter_context(half_open(port))
         started = time.monotonic()
         assert closed_by_server(client, within=IDLE + 5)
@@ -82,7 +84,7 @@ def test_a_half_open_connection_is_closed_after_the_idle_timeout():
 
 
 def test_a_trickling_client_is_cut_off_after_the_connection_timeout():
-    with page_server() as port, ExitStack() as stack:
+    with running() as port, ExitStack() as stack:
         client = stack.enter_context(half_open(port, b"G"))
         client.settimeout(0.5)
         started, closed = time.monotonic(), False
@@ -102,7 +104,7 @@ def test_a_trickling_client_is_cut_off_after_the_connection_timeout():
 
 
 def test_many_half_open_connections_neither_block_clients_nor_add_threads():
-    with page_server() as port, ExitStack() as stack:
+    with running() as port, ExitStack() as stack:
         assert get(port) == 200
         for _ in range(THREADS * 10):  # ten times as many as the pool has threads
             stack.enter_context(half_open(port))
@@ -117,7 +119,7 @@ def test_many_half_open_connections_neither_block_clients_nor_add_threads():
     "path", ["/widget/embed.js", "/widget/vendor/socket.io.min.js", "/app.css"]
 )
 def test_the_widget_files_are_served_to_other_sites_and_nothing_else(path):
-    with page_server() as port:
+    with running() as port:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         connection.request("GET", path, headers={"Origin": "https://example.org"})
         response = connection.getresponse()

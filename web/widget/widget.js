@@ -49,7 +49,9 @@ export class Widget {
     this.session.messages.forEach((message, index) =>
       message.from === "bot" ? this.showBot(message, index) : this.showUser(message.text)
     );
-    socket.connect();
+    // A pop-up connects when first opened: a page view alone starts no conversation.
+    this.socket = socket;
+    if (!this.popup) socket.connect();
   }
 
   build() {
@@ -140,6 +142,7 @@ export class Widget {
   }
 
   openPanel() {
+    if (!this.socket.connected && !this.socket.active) this.socket.connect();
     this.panel.hidden = false;
     this.launcher.setAttribute("aria-expanded", "true");
     this.scrollToEnd();
