@@ -107,7 +107,7 @@ export class Widget {
         }
       });
       this.root.append(panel, this.launcher);
-      (doc.querySelector("main") || doc.body).append(this.root);
+      doc.body.append(this.root);
     } else {
       this.root.append(panel);
       this.options.container.append(this.root);
