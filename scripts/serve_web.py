@@ -7,7 +7,7 @@ Serves exactly these paths, and nothing else:
   /app.css            the page's styles
   /widget/...         the chat widget (web/widget/: embed.js, the one tag other sites
                       use, widget.js, dom.js, markdown.js, session.js, widget.css) and
-                      /widget/vendor/socket.io.min.js (from web/node_modules)
+                      /widget/vendor/socket.io.esm.min.js (from web/node_modules)
 
 The page fetches nothing from outside this site and the Rasa server; its
 Content-Security-Policy says so (scripts, styles, images from this site only,
@@ -51,7 +51,7 @@ from infra import wording  # noqa: E402
 
 WEB = ROOT / "web"
 WIDGET = WEB / "widget"
-SOCKET_IO = WEB / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+SOCKET_IO = WEB / "node_modules" / "socket.io-client" / "dist" / "socket.io.esm.min.js"
 LOOPBACK_SOURCES = (
     "http://localhost:* ws://localhost:* http://127.0.0.1:* ws://127.0.0.1:*"
 )
@@ -62,7 +62,7 @@ CSS = "text/css; charset=utf-8"
 
 FILES = {"/app.css": (WEB / "app.css", CSS)}
 WIDGET_FILES = {
-    "/widget/vendor/socket.io.min.js": (SOCKET_IO, JS),
+    "/widget/vendor/socket.io.esm.min.js": (SOCKET_IO, JS),
     **{
         f"/widget/{name}": (WIDGET / name, JS)
         for name in ("embed.js", "widget.js", "dom.js", "markdown.js", "session.js")

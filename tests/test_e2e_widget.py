@@ -114,7 +114,7 @@ def test_the_page_loads_nothing_from_outside_this_machine(browser, page_url):
     widget.open(page_url)
     widget.wait_bot("CAIM")
     urls = _requested_urls(browser, page_url)
-    assert any(url.endswith("/widget/vendor/socket.io.min.js") for url in urls)
+    assert any(url.endswith("/widget/vendor/socket.io.esm.min.js") for url in urls)
     assert any("/socket.io/" in url for url in urls)  # the widget talks to Rasa
     outside = [
         url
@@ -131,7 +131,7 @@ def test_the_page_loads_nothing_from_outside_this_machine(browser, page_url):
     ]
     assert blocked == []
     # and only the page's own files are served: nothing else from node_modules
-    assert _served(page_url, "/widget/vendor/socket.io.min.js")
+    assert _served(page_url, "/widget/vendor/socket.io.esm.min.js")
     assert not _served(page_url, "/node_modules/socket.io-client/package.json")
     assert not _served(page_url, "/widget/../../README.md")
     assert not _served(page_url, "/widget/vendor/axe.min.js")

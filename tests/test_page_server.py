@@ -116,7 +116,7 @@ def test_many_half_open_connections_neither_block_clients_nor_add_threads():
 
 
 @pytest.mark.parametrize(
-    "path", ["/widget/embed.js", "/widget/vendor/socket.io.min.js", "/app.css"]
+    "path", ["/widget/embed.js", "/widget/vendor/socket.io.esm.min.js", "/app.css"]
 )
 def test_the_widget_files_are_served_to_other_sites_and_nothing_else(path):
     with running() as port:

@@ -69,10 +69,7 @@
   }
 
   var lang = data.lang || document.documentElement.lang || "en";
-  Promise.all([
-    load("link", { rel: "stylesheet", href: new URL("widget.css", base).href }),
-    load("script", { src: new URL("vendor/socket.io.min.js", base).href }),
-  ])
+  load("link", { rel: "stylesheet", href: new URL("widget.css", base).href })
     .then(function () {
       return import(new URL("widget.js", base).href);
     })
@@ -86,7 +83,6 @@
         container: data.container ? document.getElementById(data.container) : null,
         launcherText: data.launcher || "Chat with the advisor",
         placeholder: data.placeholder || "Describe your job or ask a question",
-        io: window.io,
         storage: storage(),
       });
     })

@@ -8,6 +8,8 @@
 
 import { el, renderMarkdown } from "./dom.js";
 import { Session, safeStorage } from "./session.js";
+// socket.io's module build: no global `io`, so a host page's own socket.io is untouched
+import { io } from "./vendor/socket.io.esm.min.js";
 
 const STATUS_TEXT = {
   connecting: "Connecting to the advisor…",
@@ -23,8 +25,8 @@ function hidden(doc, text) {
 export class Widget {
   /**
    * @param {object} options rasaUrl, title, subtitle, initialPayload, lang,
-   *   container (an element: inline mode) or none (pop-up mode), io (socket.io's
-   *   `io` function), storage (window.localStorage)
+   *   container (an element: inline mode) or none (pop-up mode), storage
+   *   (window.localStorage), io (socket.io's `io`; a stand-in for tests)
    */
   constructor(options) {
     this.options = options;
@@ -32,7 +34,7 @@ export class Widget {
     this.id = `aw-${(counter += 1)}`;
     this.popup = !options.container;
     this.build();
-    const socket = options.io(options.rasaUrl, {
+    const socket = (options.io || io)(options.rasaUrl, {
       path: "/socket.io/",
       autoConnect: false,
       reconnectionDelayMax: 10000,
