@@ -126,7 +126,9 @@ def test_the_widget_files_are_served_to_other_sites_and_nothing_else(path):
         assert response.status == 200
         shared = response.getheader("Access-Control-Allow-Origin")
         assert shared == ("*" if path.startswith("/widget/") else None)
-        assert "script-src 'self'" in response.getheader("Content-Security-Policy")
+        policy = response.getheader("Content-Security-Policy")
+        assert "script-src 'self';" in policy and "style-src 'self';" in policy
+        assert "unsafe" not in policy  # no inline script or style is needed
         connection.close()
         for other in ("/widget/", "/widget/../app.css", "/web/widget/embed.js"):
             assert get(port, other) == 404
