@@ -28,7 +28,7 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-# The chat widget's bundle (rasa-webchat, pinned in web/package-lock.json), served by the project.
+# The chat widget's socket.io client and, for the tests, axe-core (pinned in web/package-lock.json).
 $(WEB_STAMP): web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund
 

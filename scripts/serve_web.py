@@ -4,17 +4,25 @@
 
 Serves exactly these paths, and nothing else:
   /, /index.html      web/index.html, with the Rasa server's URL and the facts filled in
-  /app.js, /app.css   the page's own script and styles (web/)
-  /webchat/webchat.js the bundle web/node_modules/rasa-webchat/lib/index.js
+  /app.css            the page's styles
+  /widget/...         the chat widget (web/widget/: embed.js, the one tag other sites
+                      use, widget.js, dom.js, markdown.js, session.js, widget.css) and
+                      /widget/vendor/socket.io.esm.min.js (from web/node_modules)
 
-The bundle's CSS imports a web font from Google; those imports are removed when it is
-served, so the page fetches nothing from outside this site and the Rasa server. A
-Content-Security-Policy header backs that up: scripts, styles, fonts and images come
-from this site only, and connections go to the Rasa server or to this machine.
+The page fetches nothing from outside this site and the Rasa server; its
+Content-Security-Policy says so (scripts, styles, images from this site only,
+connections to the Rasa server or this machine). The widget's files are sent with
+`Access-Control-Allow-Origin: *` so that another site's page can load them with the
+one tag (docs/channels.md); they hold no secret.
 
 The page states no fact of its own: each `{{ path }}` in it names an entry of the
 facts file (actions/certifications.yml), filled in here, HTML-escaped; a list
 becomes list items. A placeholder the facts file lacks stops the server at start.
+
+A slow or silent client cannot hold the server (scripts/page_server.py): a connection
+silent for --idle-timeout seconds (default 10) or whose request is not complete after
+--connection-timeout seconds (default 30) is closed, and requests are answered by a
+bounded pool of --threads workers (default 16).
 
 Environment defaults: WEB_HOST (127.0.0.1), WEB_PORT (8080), RASA_URL
 (http://localhost:$RASA_PORT, RASA_PORT defaulting to 5005).
@@ -27,53 +35,54 @@ import html
 import os
 import re
 import sys
-from functools import lru_cache
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from page_server import PageServer  # noqa: E402
 
 from infra import wording  # noqa: E402
 
 WEB = ROOT / "web"
-BUNDLE = WEB / "node_modules" / "rasa-webchat" / "lib" / "index.js"
-BUNDLE_PATH = "/webchat/webchat.js"
+WIDGET = WEB / "widget"
+SOCKET_IO = WEB / "node_modules" / "socket.io-client" / "dist" / "socket.io.esm.min.js"
 LOOPBACK_SOURCES = (
     "http://localhost:* ws://localhost:* http://127.0.0.1:* ws://127.0.0.1:*"
 )
-FONT_IMPORT = re.compile(r"@import url\(https://fonts\.googleapis\.com/[^)]*\);")
-ANY_REMOTE_IMPORT = re.compile(r"@import\s+url\(\s*['\"]?(https?:)?//", re.IGNORECASE)
-RASA_META = re.compile(r'<meta name="rasa-url" content="[^"]*">')
+RASA_ATTRIBUTE = re.compile(r'data-rasa-url="[^"]*"')
 FACT = re.compile(r"\{\{\s*([\w.]+)\s*\}\}")
+JS = "text/javascript; charset=utf-8"
+CSS = "text/css; charset=utf-8"
 
-FILES = {
-    "/app.js": (WEB / "app.js", "text/javascript; charset=utf-8"),
-    "/app.css": (WEB / "app.css", "text/css; charset=utf-8"),
+FILES = {"/app.css": (WEB / "app.css", CSS)}
+WIDGET_FILES = {
+    "/widget/vendor/socket.io.esm.min.js": (SOCKET_IO, JS),
+    **{
+        f"/widget/{name}": (WIDGET / name, JS)
+        for name in ("embed.js", "widget.js", "dom.js", "markdown.js", "session.js")
+    },
+    "/widget/widget.css": (WIDGET / "widget.css", CSS),
 }
 
 
 class SetupError(RuntimeError):
-    """The page cannot be served as it is (bundle missing or changed)."""
+    """The page cannot be served as it is (a file missing or a fact unknown)."""
 
 
-@lru_cache(maxsize=1)
-def bundle() -> bytes:
-    """The widget bundle with its remote font imports removed."""
-    if not BUNDLE.is_file():
-        raise SetupError(
-            f"{BUNDLE.relative_to(ROOT)} is missing: run `npm ci --prefix web`."
-        )
-    text = BUNDLE.read_text(encoding="utf-8")
-    text = FONT_IMPORT.sub("", text)
-    if ANY_REMOTE_IMPORT.search(text):
-        raise SetupError(
-            "The widget bundle imports a remote stylesheet; refusing to serve it."
-        )
-    return text.encode("utf-8")
+def check_files() -> None:
+    """Raise SetupError when a file the page needs is missing."""
+    for file, _ in WIDGET_FILES.values():
+        if not file.is_file():
+            hint = " run `npm ci --prefix web`." if "node_modules" in file.parts else ""
+            raise SetupError(
+                f"{file.relative_to(ROOT)} is missing:{hint or ' restore it.'}"
+            )
 
 
 def _fact_text(item: Any) -> str:
@@ -129,10 +138,9 @@ def csp(rasa_origin: str) -> str:
         [
             "default-src 'self'",
             "script-src 'self'",
-            # the widget injects its CSS in <style> elements and sets inline styles
-            "style-src 'self' 'unsafe-inline'",
+            "style-src 'self'",
             "img-src 'self' data:",
-            "font-src 'self' data:",
+            "font-src 'none'",
             f"connect-src 'self' {rasa_origin} {ws_origin} {LOOPBACK_SOURCES}",
             "frame-src 'none'",
             "object-src 'none'",
@@ -145,7 +153,7 @@ def csp(rasa_origin: str) -> str:
 
 def make_handler(rasa_origin: str) -> type[BaseHTTPRequestHandler]:
     policy = csp(rasa_origin)
-    meta = f'<meta name="rasa-url" content="{html.escape(rasa_origin)}">'
+    attribute = f'data-rasa-url="{html.escape(rasa_origin)}"'
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "advisor-web"
@@ -153,8 +161,12 @@ def make_handler(rasa_origin: str) -> type[BaseHTTPRequestHandler]:
         def version_string(self) -> str:
             return self.server_version
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _send(
+            self, status: int, body: bytes, content_type: str, shared: bool = False
+        ) -> None:
             self.send_response(status)
+            if shared:  # the widget's files, loaded by other sites' pages
+                self.send_header("Access-Control-Allow-Origin", "*")
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-cache")
@@ -168,13 +180,11 @@ def make_handler(rasa_origin: str) -> type[BaseHTTPRequestHandler]:
         def _content(self, path: str) -> tuple[bytes, str] | None:
             if path in ("/", "/index.html"):
                 return (
-                    RASA_META.sub(meta, page(), count=1).encode("utf-8"),
+                    RASA_ATTRIBUTE.sub(attribute, page(), count=1).encode("utf-8"),
                     "text/html; charset=utf-8",
                 )
-            if path == BUNDLE_PATH:
-                return bundle(), "text/javascript; charset=utf-8"
-            if path in FILES:
-                file, content_type = FILES[path]
+            if path in FILES or path in WIDGET_FILES:
+                file, content_type = FILES.get(path) or WIDGET_FILES[path]
                 return file.read_bytes(), content_type
             return None
 
@@ -195,7 +205,7 @@ def make_handler(rasa_origin: str) -> type[BaseHTTPRequestHandler]:
                     HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8"
                 )
                 return
-            self._send(HTTPStatus.OK, *found)
+            self._send(HTTPStatus.OK, *found, shared=path in WIDGET_FILES)
 
         do_HEAD = do_GET  # noqa: N815
 
@@ -223,6 +233,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=os.environ.get("RASA_URL", f"http://localhost:{rasa_port}"),
         help="the Rasa server the widget connects to (default http://localhost:5005)",
     )
+    parser.add_argument(
+        "--threads", type=int, default=16, help="most connections served at once"
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=10.0,
+        help="seconds a connection may send nothing (default 10)",
+    )
+    parser.add_argument(
+        "--connection-timeout",
+        type=float,
+        default=30.0,
+        help="seconds a connection may stay open (default 30)",
+    )
     return parser.parse_args(argv)
 
 
@@ -230,12 +255,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         rasa_origin = check_rasa_url(args.rasa_url)
-        bundle()  # fail now, not on the first page view
+        check_files()  # fail now, not on the first page view
         page()
     except (ValueError, SetupError) as error:
         print(f"serve_web: {error}", file=sys.stderr)
         return 2
-    server = ThreadingHTTPServer((args.host, args.port), make_handler(rasa_origin))
+    server = PageServer(
+        (args.host, args.port),
+        make_handler(rasa_origin),
+        threads=args.threads,
+        idle_timeout=args.idle_timeout,
+        connection_timeout=args.connection_timeout,
+    )
     shown = "localhost" if args.host in ("127.0.0.1", "::1") else args.host
     address = f"http://{shown}:{server.server_address[1]}/"
     print(f"Advisor page: {address} (chat via Rasa at {rasa_origin})", flush=True)
