@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,8 +132,9 @@ LATENCY_BUCKETS = [(0.5, "< 0.5 s"), (1, "0.5-1 s"), (2, "1-2 s"), (5, "2-5 s")]
 LATENCY_BUCKETS += [(10, "5-10 s"), (float("inf"), ">= 10 s")]
 
 
-def _turns_sql(d: Dialect, v: Vocabulary, where: str) -> str:
-    apologies = " OR ".join(f"data LIKE :apology{i}" for i in range(len(APOLOGY)))
+def _turns_sql(d: Dialect, v: Vocabulary, apologies_count: int) -> str:
+    """The statement creating `r_turns`; `{where}` is left to fill."""
+    apologies = " OR ".join(f"data LIKE :apology{i}" for i in range(apologies_count))
     slot = "type_name = 'slot' AND action_name = "
     answers = _names(["build", "lead"])
     return f"""
@@ -141,7 +143,7 @@ WITH ev AS (
   SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data{d.parsed()},
          SUM(CASE WHEN type_name = 'user' THEN 1 ELSE 0 END)
            OVER (PARTITION BY sender_id ORDER BY id ROWS UNBOUNDED PRECEDING) AS turn
-  FROM events WHERE {where}
+  FROM events WHERE {{where}}
 )
 SELECT sender_id, turn,
   MIN(CASE WHEN type_name = 'user' THEN timestamp END) AS user_ts,
@@ -199,7 +201,47 @@ GROUP BY sender_id
 
 # This assistant's turns: its assistant id, or none stored (older Rasa versions).
 OURS = "(assistant_id = :assistant_id OR assistant_id IS NULL)"
-APOLOGY: list[str] = []
+
+
+@dataclass
+class Turns:
+    """An open connection holding the period's `r_turns` table."""
+
+    connection: sa.engine.Connection
+    dialect: Dialect
+    params: dict[str, Any]
+    corrupt_rows: list[int]
+
+
+@contextmanager
+def turns(store: Store, vocabulary: Vocabulary, period: Period) -> Iterator[Turns]:
+    """Build `r_turns` for the period on a connection of its own.
+
+    A corrupt row (data that is not JSON) makes the database refuse the statement:
+    the period's corrupt rows are then found and the table is built without them.
+    """
+    apology = [text[:60] for text in apology_texts()]
+    d = Dialect(store.dialect)
+    where = "timestamp >= :since AND timestamp < :until"
+    params: dict[str, Any] = {"since": period.since, "until": period.until}
+    params.update({f"apology{i}": f"%{t}%" for i, t in enumerate(apology)})
+    params["assistant_id"] = vocabulary.assistant_id
+    sql = _turns_sql(d, vocabulary, len(apology))
+    corrupt: list[int] = []
+    excluded = ""
+    for _attempt in range(2):
+        with store.engine.connect() as connection:
+            try:
+                connection.execute(sa.text(sql.replace("{where}", where + excluded)), params)
+            except sa.exc.DBAPIError as error:
+                if excluded or not d.is_json_error(error):
+                    raise
+            else:
+                yield Turns(connection, d, params, corrupt)
+                return
+        with store.engine.connect() as connection:
+            corrupt = d.corrupt_ids(connection, where, params)
+        excluded = f" AND id NOT IN ({', '.join(map(str, corrupt)) or '0'})"
 
 
 def collect(
@@ -210,31 +252,11 @@ def collect(
     Raises:
         NoConversations: the period holds no conversation of this assistant.
     """
-    APOLOGY[:] = [text[:60] for text in apology_texts()]
-    d = Dialect(store.dialect)
     figures = Figures()
-    where = "timestamp >= :since AND timestamp < :until"
-    params: dict[str, Any] = {"since": period.since, "until": period.until}
-    params.update({f"apology{i}": f"%{t}%" for i, t in enumerate(APOLOGY)})
-    params["assistant_id"] = vocabulary.assistant_id
-    excluded = ""
-    for _attempt in range(2):
-        with store.engine.connect() as connection:
-            try:
-                connection.execute(
-                    sa.text(_turns_sql(d, vocabulary, where + excluded)), params
-                )
-            except sa.exc.DBAPIError as error:
-                if excluded or not d.is_json_error(error):
-                    raise
-            else:
-                _aggregate(connection, d, vocabulary, figures, params, min_count)
-                return figures
-        with store.engine.connect() as connection:
-            figures.corrupt_rows = d.corrupt_ids(connection, where, params)
-        ids = ", ".join(str(int(i)) for i in figures.corrupt_rows) or "0"
-        excluded = f" AND id NOT IN ({ids})"
-    raise AssertionError("unreachable")
+    with turns(store, vocabulary, period) as t:
+        figures.corrupt_rows = t.corrupt_rows
+        _aggregate(t.connection, t.dialect, vocabulary, figures, t.params, min_count)
+    return figures
 
 
 def _rows(connection: sa.engine.Connection, sql: str, params: dict) -> list[Any]:
