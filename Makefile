@@ -96,14 +96,35 @@ BENCH_ARGS ?= --rounds 3
 bench: $(MODEL)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# The operators' conversation report (report/, docs/report.md) on the configured store
+# (SQLite by default; TRACKER_DB_URL or DB_HOST... for PostgreSQL). REPORT_ARGS: e.g.
+# REPORT_ARGS='--since 2026-11-01 --until 2026-11-30 --out results/november'.
+.PHONY: report review purge bench-report
+REPORT_ARGS ?=
+report: $(STAMP)
+	$(BIN)/python -m report report $(REPORT_ARGS)
+
+# Messages not understood, as a Rasa NLU file to correct (results/review/nlu_review.yml).
+review: $(STAMP)
+	$(BIN)/python -m report review $(REPORT_ARGS)
+
+# Delete conversations with no message in the last DAYS days: make purge DAYS=90
+purge: $(STAMP)
+	@[ -n "$(DAYS)" ] || { echo "Usage: make purge DAYS=N (conversations older than N days are deleted)"; exit 2; }
+	$(BIN)/python -m report purge --days $(DAYS)
+
+# The report on 100,000 generated conversations, SQLite and PostgreSQL; not a test.
+bench-report: $(STAMP)
+	$(BIN)/python -m report.bench
+
 lint: $(STAMP)
-	$(BIN)/ruff check actions bench channels components infra scripts tests
-	$(BIN)/black --check actions bench channels components infra scripts tests
+	$(BIN)/ruff check actions bench channels components infra report scripts tests
+	$(BIN)/black --check actions bench channels components infra report scripts tests
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/black actions bench channels components infra scripts tests
-	$(BIN)/ruff check --fix actions bench channels components infra scripts tests
+	$(BIN)/black actions bench channels components infra report scripts tests
+	$(BIN)/ruff check --fix actions bench channels components infra report scripts tests
 
 clean:
 	rm -rf results .pytest_cache models/*.tar.gz $(SPACY_MODEL)

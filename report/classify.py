@@ -50,7 +50,10 @@ def channel_of(input_channel: str | None, sender_id: str | None = None) -> str:
 
 def channel_sql(input_channel: str, sender_id: str) -> str:
     """`channel_of` as an SQL CASE over two column expressions."""
-    whens = [f"WHEN {input_channel} = '{name}' THEN '{key}'" for name, key in INPUT_CHANNELS.items()]
+    whens = [
+        f"WHEN {input_channel} = '{name}' THEN '{key}'"
+        for name, key in INPUT_CHANNELS.items()
+    ]
     whens += [
         f"WHEN {sender_id} LIKE '{prefix}%' THEN '{key}'"
         for prefix, key in SENDER_PREFIXES.items()

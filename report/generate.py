@@ -29,20 +29,54 @@ Row = tuple[str, str, float, Any, Any, str]
 BATCH = 20000
 
 JOBS = [  # text, intent, role, role group, recommendation (None: ask first)
-    ("I'm a data scientist", "describe_job_builder", "data scientist", "data_scientists", "CAIP"),
-    ("I am a machine learning engineer", "describe_job_builder", "machine learning engineer", "practitioners", "CAIP"),
-    ("I'm a project manager for AI", "describe_job_leader", "project manager", "program_owners", "CAIM"),
-    ("I lead digital transformation", "describe_job_leader", "transformation lead", "transformation", "CAIM"),
-    ("I'm a compliance officer", "describe_job_ambiguous", "compliance officer", "risk_compliance", None),
+    (
+        "I'm a data scientist",
+        "describe_job_builder",
+        "data scientist",
+        "data_scientists",
+        "CAIP",
+    ),
+    (
+        "I am a machine learning engineer",
+        "describe_job_builder",
+        "machine learning engineer",
+        "practitioners",
+        "CAIP",
+    ),
+    (
+        "I'm a project manager for AI",
+        "describe_job_leader",
+        "project manager",
+        "program_owners",
+        "CAIM",
+    ),
+    (
+        "I lead digital transformation",
+        "describe_job_leader",
+        "transformation lead",
+        "transformation",
+        "CAIM",
+    ),
+    (
+        "I'm a compliance officer",
+        "describe_job_ambiguous",
+        "compliance officer",
+        "risk_compliance",
+        None,
+    ),
     ("I work as a consultant", "describe_job_unrelated", None, None, None),
-]  # fmt: skip
+]
 QUESTIONS = [
     ("what is CAIP about?", "ask_overview"),
     ("who is CAIM for?", "ask_audience"),
     ("does CAIM need programming?", "ask_programming"),
     ("compare them", "compare"),
 ]
-UNKNOWN = ["how much does it cost?", "when is the next exam?", "what is the exam format?"]
+UNKNOWN = [
+    "how much does it cost?",
+    "when is the next exam?",
+    "what is the exam format?",
+]
 NOT_UNDERSTOOD = ["asdf", "what's the weather", "can you book me a flight"]
 
 
@@ -53,27 +87,50 @@ class Conversation:
         self.sender, self.channel, self.t = sender, channel, start
         self.meta = {"assistant_id": assistant}
         self.rows: list[Row] = []
-        self.add("action", {"name": "action_session_start"}, action="action_session_start")
+        self.add(
+            "action", {"name": "action_session_start"}, action="action_session_start"
+        )
         self.add("session_started", {})
         self.add("action", {"name": "action_listen"}, action="action_listen")
 
-    def add(self, kind: str, data: dict[str, Any], intent: Any = None, action: Any = None) -> None:
+    def add(
+        self, kind: str, data: dict[str, Any], intent: Any = None, action: Any = None
+    ) -> None:
         self.t += 0.01
         record = {"event": kind, "timestamp": self.t, "metadata": self.meta, **data}
-        self.rows.append((self.sender, kind, self.t, intent, action, json.dumps(record)))
+        self.rows.append(
+            (self.sender, kind, self.t, intent, action, json.dumps(record))
+        )
 
     def user(self, text: str, intent: str, confidence: float = 0.93) -> None:
         self.t += random.uniform(5, 40)
-        ranking = [{"name": intent, "confidence": confidence}, {"name": "greet", "confidence": 0.02}]
+        ranking = [
+            {"name": intent, "confidence": confidence},
+            {"name": "greet", "confidence": 0.02},
+        ]
         if intent == "nlu_fallback":
-            ranking = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "out_of_scope", "confidence": 0.3}]
-        parse = {"intent": ranking[0], "entities": [], "text": text, "intent_ranking": ranking}
+            ranking = [
+                {"name": "nlu_fallback", "confidence": 0.45},
+                {"name": "out_of_scope", "confidence": 0.3},
+            ]
+        parse = {
+            "intent": ranking[0],
+            "entities": [],
+            "text": text,
+            "intent_ranking": ranking,
+        }
         data = {"text": text, "parse_data": parse, "input_channel": self.channel}
         self.add("user", data, intent=intent)
         self.t += random.uniform(0.05, 1.5)  # the answer's latency
 
-    def action(self, name: str, reply: str | None = "...", slots: dict | None = None) -> None:
-        self.add("action", {"name": name, "policy": "RulePolicy", "confidence": 1.0}, action=name)
+    def action(
+        self, name: str, reply: str | None = "...", slots: dict | None = None
+    ) -> None:
+        self.add(
+            "action",
+            {"name": name, "policy": "RulePolicy", "confidence": 1.0},
+            action=name,
+        )
         for slot, value in (slots or {}).items():
             self.add("slot", {"name": slot, "value": value}, action=slot)
         if reply:
@@ -99,7 +156,11 @@ def conversation(index: int, start: float, assistant: str) -> list[Row]:
         c.listen()
     if random.random() < 0.85:
         text, intent, role, group, code = random.choice(JOBS)
-        slots = {"job_role": role, "role_group": group, "recommended_certification": code}
+        slots = {
+            "job_role": role,
+            "role_group": group,
+            "recommended_certification": code,
+        }
         c.user(text, intent)
         c.action("action_assess_job", "CAIP ..." if code else None, slots)
         if code is None:
@@ -109,7 +170,9 @@ def conversation(index: int, start: float, assistant: str) -> list[Row]:
             c.user(f"I mostly {answer}", "describe_job_builder")
             code = "CAIP" if answer == "build" else "CAIM"
             c.action("clarify_form", None, {"ai_involvement": answer})
-            c.action("action_recommend", f"{code} ...", {"recommended_certification": code})
+            c.action(
+                "action_recommend", f"{code} ...", {"recommended_certification": code}
+            )
         c.listen()
     for _ in range(random.choice([0, 0, 1, 2])):
         text, intent = random.choice(QUESTIONS)
@@ -136,7 +199,9 @@ def rows(count: int, days: float, seed: int) -> Iterator[Row]:
     assistant = vocabulary().assistant_id
     now = time.time()
     for index in range(count):
-        yield from conversation(index, now - random.uniform(0, days * 86400) - 3600, assistant)
+        yield from conversation(
+            index, now - random.uniform(0, days * 86400) - 3600, assistant
+        )
 
 
 def write(store: Store, count: int, days: float = 30, seed: int = 13) -> int:
@@ -164,19 +229,27 @@ def _flush(dialect: str, cursor: Any, batch: list[Row]) -> int:
         buffer = io.StringIO()
         csv.writer(buffer).writerows(batch)
         buffer.seek(0)
-        cursor.copy_expert(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN WITH CSV", buffer)
+        cursor.copy_expert(
+            f"COPY events ({', '.join(COLUMNS)}) FROM STDIN WITH CSV", buffer
+        )
     else:
         marks = ", ".join("?" for _ in COLUMNS)
-        cursor.executemany(f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({marks})", batch)
+        cursor.executemany(
+            f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({marks})", batch
+        )
     written = len(batch)
     batch.clear()
     return written
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m report.generate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m report.generate", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--conversations", type=int, default=1000)
-    parser.add_argument("--store", required=True, help="SQLAlchemy URL (created when missing)")
+    parser.add_argument(
+        "--store", required=True, help="SQLAlchemy URL (created when missing)"
+    )
     parser.add_argument("--days", type=float, default=30)
     args = parser.parse_args(argv)
     try:

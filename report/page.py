@@ -124,7 +124,8 @@ def render(
     if f.other_assistants:
         notes.append(
             f"{sum(f.other_assistants.values())} message(s) of another assistant "
-            f"({', '.join(sorted(f.other_assistants))}) in the same store were left out."
+            f"({', '.join(sorted(f.other_assistants))}) in the same store were "
+            "left out."
         )
     cards: list[tuple[str, Any]] = [
         ("conversations", f.conversations),

@@ -37,13 +37,13 @@ def per_day(f: Figures) -> Plot:
     figure, axes = plt.subplots(figsize=(9, 3.2))
     bottom = [0] * len(days)
     totals: dict[str, int] = {}
-    for colour, (channel, label) in zip(COLOURS, CHANNELS.items()):
+    for colour, (channel, label) in zip(COLOURS, CHANNELS.items(), strict=True):
         values = [counts.get((day, channel), 0) for day in days]
         if not any(values):
             continue
         totals[label] = sum(values)
         axes.bar(range(len(days)), values, bottom=bottom, color=colour, label=label)
-        bottom = [b + v for b, v in zip(bottom, values)]
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     step = max(1, len(days) // 10)
     axes.set_xticks(range(0, len(days), step))
     axes.set_xticklabels(days[::step], rotation=30, ha="right", fontsize=8)
@@ -77,9 +77,7 @@ def bars(title: str, rows: list[tuple[str, int]], unit: str) -> Plot:
 def all_plots(f: Figures) -> dict[str, Plot]:
     """Every plot of the page, by the section it belongs to."""
     plots = {"per_day": per_day(f)}
-    plots["outcomes"] = bars(
-        "Outcomes", list(f.outcomes.items()), "conversations"
-    )
+    plots["outcomes"] = bars("Outcomes", list(f.outcomes.items()), "conversations")
     plots["funnel"] = bars("From first message to follow-up", f.funnel, "conversations")
     plots["facts"] = bars(
         "What people asked about",

@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from report.store import Store
 
 OLD = (
-    "SELECT sender_id FROM events GROUP BY sender_id "
-    "HAVING MAX(timestamp) < :cutoff"
+    "SELECT sender_id FROM events GROUP BY sender_id " "HAVING MAX(timestamp) < :cutoff"
 )
 
 

@@ -140,7 +140,8 @@ def _turns_sql(d: Dialect, v: Vocabulary, apologies_count: int) -> str:
     return f"""
 CREATE TEMP TABLE r_turns AS
 WITH ev AS (
-  SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data{d.parsed()},
+  SELECT id, sender_id, type_name, timestamp, intent_name, action_name,
+         data{d.parsed()},
          SUM(CASE WHEN type_name = 'user' THEN 1 ELSE 0 END)
            OVER (PARTITION BY sender_id ORDER BY id ROWS UNBOUNDED PRECEDING) AS turn
   FROM events WHERE {{where}}
@@ -232,7 +233,9 @@ def turns(store: Store, vocabulary: Vocabulary, period: Period) -> Iterator[Turn
     for _attempt in range(2):
         with store.engine.connect() as connection:
             try:
-                connection.execute(sa.text(sql.replace("{where}", where + excluded)), params)
+                connection.execute(
+                    sa.text(sql.replace("{where}", where + excluded)), params
+                )
             except sa.exc.DBAPIError as error:
                 if excluded or not d.is_json_error(error):
                     raise
@@ -434,7 +437,11 @@ def _fallbacks(q: Any, figures: Figures, min_count: int) -> None:
         "SELECT COUNT(*), SUM(fell_back), "
         "SUM(CASE WHEN last_fallback_turn = last_turn THEN 1 ELSE 0 END) FROM r_convs"
     )[0]
-    fell, with_fallback, ended = int(fell or 0), int(with_fallback or 0), int(ended or 0)
+    fell, with_fallback, ended = (
+        int(fell or 0),
+        int(with_fallback or 0),
+        int(ended or 0),
+    )
     figures.fallback = {
         "messages": int(turns),
         "not understood": fell,
@@ -469,15 +476,14 @@ def _latency(q: Any, figures: Figures) -> None:
         )
         figures.latency[name] = float(row[0][0]) if row else 0.0
     cases, low = [], 0.0
-    for high, label in LATENCY_BUCKETS:
+    for high, _label in LATENCY_BUCKETS:
         top = "" if high == float("inf") else f" AND bot_ts - user_ts < {high}"
-        cases.append(
-            f"SUM(CASE WHEN bot_ts - user_ts >= {low}{top} THEN 1 ELSE 0 END)"
-        )
+        cases.append(f"SUM(CASE WHEN bot_ts - user_ts >= {low}{top} THEN 1 ELSE 0 END)")
         low = high
     counts = q(f"SELECT {', '.join(cases)} FROM r_turns WHERE {answered}")[0]
     figures.latency_buckets = [
-        (label, int(c or 0)) for (_, label), c in zip(LATENCY_BUCKETS, counts)
+        (label, int(c or 0))
+        for (_, label), c in zip(LATENCY_BUCKETS, counts, strict=True)
     ]
     unanswered, apologised = q(
         "SELECT SUM(CASE WHEN bot_count = 0 THEN 1 ELSE 0 END), SUM(apologised) "

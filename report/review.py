@@ -92,7 +92,12 @@ def review(
             continue
         group = groups.setdefault(
             key,
-            {"text": mask(text), "senders": set(), "times": 0, "votes": defaultdict(float)},
+            {
+                "text": mask(text),
+                "senders": set(),
+                "times": 0,
+                "votes": defaultdict(float),
+            },
         )
         group["senders"].add(sender)
         group["times"] += 1
@@ -121,7 +126,8 @@ def review(
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     when = " to ".join(
-        time.strftime("%Y-%m-%d", time.gmtime(ts)) for ts in (period.since, period.until)
+        time.strftime("%Y-%m-%d", time.gmtime(ts))
+        for ts in (period.since, period.until)
     )
     body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=88)
     out.write_text(

@@ -32,9 +32,11 @@ def tables(f: Figures) -> list[Table]:
     counts = {(day, ch): n for day, ch, n in f.per_day}
     used = [ch for ch in CHANNELS if any(c == ch for _, c, _ in f.per_day)]
     per_day = [
-        [day, *(counts.get((day, ch), 0) for ch in used), sum(
-            counts.get((day, ch), 0) for ch in used
-        )]
+        [
+            day,
+            *(counts.get((day, ch), 0) for ch in used),
+            sum(counts.get((day, ch), 0) for ch in used),
+        ]
         for day in days
     ]
     total = f.conversations or 1
@@ -61,8 +63,15 @@ def tables(f: Figures) -> list[Table]:
         Table(
             "role_groups",
             "Roles recognised, by the article's audiences",
-            ["role group", "audience", "conversations", "clarifying question asked",
-             "answered: builds AI", "answered: leads AI", "no usable answer"],
+            [
+                "role group",
+                "audience",
+                "conversations",
+                "clarifying question asked",
+                "answered: builds AI",
+                "answered: leads AI",
+                "no usable answer",
+            ],
             [list(row.values()) for row in f.role_groups],
         ),  # fmt: skip
         Table(
@@ -98,10 +107,12 @@ def tables(f: Figures) -> list[Table]:
                 ["not understood", fb.get("not understood", 0)],
                 ["fallback rate", _pct(fb.get("rate", 0))],
                 ["conversations with one", fb.get("conversations with one", 0)],
-                ["conversations that ended right after one",
-                 f"{fb.get('ended right after one', 0)} ("
-                 f"{_pct(fb.get('share of conversations ended right after one', 0))}"
-                 " of all)"],
+                [
+                    "conversations that ended right after one",
+                    f"{fb.get('ended right after one', 0)} ("
+                    f"{_pct(fb.get('share of conversations ended right after one', 0))}"
+                    " of all)",
+                ],
             ],
         ),  # fmt: skip
         Table(
