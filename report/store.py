@@ -93,7 +93,10 @@ def open_store(url: str | None = None, create: bool = False) -> Store:
             with engine.begin() as connection:
                 _create_events_table(connection)
         with engine.connect() as connection:
-            found = sa.inspect(connection).get_columns(EVENTS)
+            inspector = sa.inspect(connection)
+            if not inspector.has_table(EVENTS):
+                raise sa.exc.NoSuchTableError(EVENTS)
+            found = inspector.get_columns(EVENTS)
     except sa.exc.NoSuchTableError:
         store.close()
         raise StoreError(
