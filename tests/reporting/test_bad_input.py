@@ -107,7 +107,7 @@ def test_a_corrupt_event_row_is_skipped_and_named(tmp_path: Path, backend, reque
             "SELECT MIN(id) FROM events WHERE type_name = 'user'"
         ).scalar_one()
         connection.exec_driver_sql(
-            f"UPDATE events SET data = '{{\"event\": \"user\", \"text\": ' "
+            f'UPDATE events SET data = \'{{"event": "user", "text": \' '
             f"WHERE id = {bad}"
         )
     store.close()
