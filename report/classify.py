@@ -92,7 +92,7 @@ class Vocabulary:
     greet_intent: str
     fallback_intent: str
     fallback_action: str
-    clarify_action: str
+    clarify_form: str  # its activation (an active_loop event) asks the question
     answer_slot: str
     recommendation_slot: str
     recommendations: tuple[str, ...]
@@ -120,7 +120,7 @@ def vocabulary(root: Path = ROOT) -> Vocabulary:
     questions = dict(facts["questions"])
     by_topic = {topic: intent for intent, topic in questions.items()}
     policies = {p["name"]: p for p in config.get("policies", [])}
-    form = next(iter(domain["forms"].values()))
+    form_name, form = next(iter(domain["forms"].items()))
     answer_slot = form["required_slots"][0]
     recommendation = "recommended_certification"
     return Vocabulary(
@@ -133,7 +133,7 @@ def vocabulary(root: Path = ROOT) -> Vocabulary:
         greet_intent="greet",
         fallback_intent="nlu_fallback",
         fallback_action=policies["RulePolicy"]["core_fallback_action_name"],
-        clarify_action=f"action_ask_{answer_slot}",
+        clarify_form=form_name,
         answer_slot=answer_slot,
         recommendation_slot=recommendation,
         recommendations=tuple(domain["slots"][recommendation]["values"]),

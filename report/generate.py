@@ -150,11 +150,12 @@ def conversation(index: int, start: float, assistant: str) -> list[Row]:
         "shell": (f"shell-{index}", "cmdline"),
     }[kind]
     c = Conversation(sender, channel, start, assistant)
-    if random.random() < 0.5:
+    greets = random.random() < 0.5
+    if greets:
         c.user("hello", "greet")
         c.action("action_greet", "Hi!")
         c.listen()
-    if random.random() < 0.85:
+    if random.random() < 0.85 or not greets:  # every conversation has a message
         text, intent, role, group, code = random.choice(JOBS)
         slots = {
             "job_role": role,
@@ -164,7 +165,8 @@ def conversation(index: int, start: float, assistant: str) -> list[Row]:
         c.user(text, intent)
         c.action("action_assess_job", "CAIP ..." if code else None, slots)
         if code is None:
-            c.action("action_ask_ai_involvement", "Do you build or lead?")
+            c.action("clarify_form", "Do you build or lead?")
+            c.add("active_loop", {"name": "clarify_form"}, action="clarify_form")
             c.listen()
             answer = random.choice(["build", "lead"])
             c.user(f"I mostly {answer}", "describe_job_builder")

@@ -162,7 +162,7 @@ SELECT sender_id, turn,
   MAX(CASE WHEN type_name = 'user' AND intent_name = '{v.fallback_intent}' THEN 1
            WHEN type_name = 'action' AND action_name = '{v.fallback_action}' THEN 1
            ELSE 0 END) AS fell_back,
-  MAX(CASE WHEN type_name = 'action' AND action_name = '{v.clarify_action}'
+  MAX(CASE WHEN type_name = 'active_loop' AND action_name = '{v.clarify_form}'
            THEN 1 ELSE 0 END) AS asked,
   MAX(CASE WHEN type_name = 'action' AND action_name IN ({_names(v.actions)})
            THEN 1 ELSE 0 END) AS advisor_action,

@@ -52,8 +52,9 @@ def widget_conversation(
         ),
     )
     client.on("bot_uttered", replies.put)
+    # long-polling: websocket-client would send its own Origin next to the page's
     client.connect(
-        rasa_url, headers={"Origin": origin}, transports=["websocket"], wait_timeout=30
+        rasa_url, headers={"Origin": origin}, transports=["polling"], wait_timeout=30
     )
     texts: list[str] = []
     try:

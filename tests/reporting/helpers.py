@@ -73,17 +73,19 @@ def user_row(
     ts: float | None = None,
     assistant: str = "caip-caim-advisor",
     channel: str = "rest",
+    ranking: list[tuple[str, float]] | None = None,
 ) -> dict[str, Any]:
-    """A stored user message, as Rasa stores it."""
+    """A stored user message, as Rasa stores it (`ranking`: the NLU's intents)."""
     ts = time.time() - 60 if ts is None else ts
+    ranked = [{"name": n, "confidence": c} for n, c in ranking or [(intent, 0.9)]]
     data = {
         "event": "user",
         "timestamp": ts,
         "metadata": {"assistant_id": assistant},
         "text": text,
         "parse_data": {
-            "intent": {"name": intent, "confidence": 0.9},
-            "intent_ranking": [{"name": intent, "confidence": 0.9}],
+            "intent": ranked[0],
+            "intent_ranking": ranked,
             "entities": [],
             "text": text,
         },

@@ -49,14 +49,16 @@ def _store(url: str, now: float) -> None:
             ),
             bot_row(f"visitor-{i}", "The article does not give the price.", ts + 0.4),
         ]
+    unknown, answer = "ask_unknown_fact", "The article does not give the price."
+    phone, old = now - 100, now - 40 * DAY
     rows += [
-        user_row("visitor-phone", "what does it cost? call +44 20 7946 0958", "ask_unknown_fact",
-                 now - 100),
-        bot_row("visitor-phone", "The article does not give the price.", now - 99),
-        user_row("visitor-old", "what does CAIM cost? old@example.com", "ask_unknown_fact",
-                 now - 40 * DAY),
-        bot_row("visitor-old", "The article does not give the price.", now - 40 * DAY + 1),
-    ]  # fmt: skip
+        user_row(
+            "visitor-phone", "what does it cost? call +44 20 7946 0958", unknown, phone
+        ),
+        bot_row("visitor-phone", answer, phone + 1),
+        user_row("visitor-old", "what does CAIM cost? old@example.com", unknown, old),
+        bot_row("visitor-old", answer, old + 1),
+    ]
     insert_events(url, rows)
 
 
@@ -116,3 +118,37 @@ def test_make_purge_needs_days():
     done = subprocess.run(["make", "-s", "purge"], capture_output=True, text=True)
     assert done.returncode != 0
     assert "Usage: make purge DAYS=N" in done.stdout + done.stderr
+
+
+def test_review_masks_deduplicates_and_suggests_an_intent(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    now = time.time()
+    fell = [("nlu_fallback", 0.45), ("ask_unknown_fact", 0.31), ("greet", 0.02)]
+    rows = []
+    for i, text in enumerate(
+        [
+            "exam cost?? call +44 20 7946 0958",
+            "Exam cost, call 06 12 34 56 78",  # near-identical once masked
+            "write to ann@example.com about CAIM",
+        ]
+    ):
+        rows += [
+            user_row(f"v{i}", text, "nlu_fallback", now - 600 + i, ranking=fell),
+            bot_row(f"v{i}", "Sorry, I didn't understand that.", now - 599 + i),
+        ]
+    confident = user_row("v9", "I'm a data scientist", "describe_job_builder", now - 9)
+    insert_events(url, [*rows, confident])
+    out = tmp_path / "review" / "nlu_review.yml"
+    done = run("review", "--out", str(out), "--store", url)
+    assert done.returncode == 0, done.stderr
+    assert "2 message(s) to review" in done.stdout
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+
+    examples = RasaYAMLReader().read(str(out)).training_examples
+    assert sorted((e.get("intent"), e.get("text")) for e in examples) == [
+        ("ask_unknown_fact", "exam cost?? call [phone]"),
+        ("ask_unknown_fact", "write to [email] about CAIM"),
+    ]
+    text = out.read_text()
+    assert "7946" not in text and "example.com" not in text and "v0" not in text
+    assert "conversations: 2" in text  # the two phone variants, one example
