@@ -201,9 +201,8 @@ def rows(count: int, days: float, seed: int) -> Iterator[Row]:
     assistant = vocabulary().assistant_id
     now = time.time()
     for index in range(count):
-        yield from conversation(
-            index, now - random.uniform(0, days * 86400) - 3600, assistant
-        )
+        start = now - 3600 - random.uniform(0, days * 86400 - 7200)  # in the period
+        yield from conversation(index, start, assistant)
 
 
 def write(store: Store, count: int, days: float = 30, seed: int = 13) -> int:

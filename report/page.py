@@ -28,8 +28,11 @@ class Section:
     id: str
     title: str
     text: str = ""
-    plots: list[plots.Plot] = field(default_factory=list)
+    plots: list[plots.Plot | None] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.plots = [plot for plot in self.plots if plot]  # no empty charts
 
 
 def _day(ts: float) -> str:

@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from report.classify import CHANNELS  # noqa: E402
 from report.queries import Figures  # noqa: E402
@@ -47,6 +48,7 @@ def per_day(f: Figures) -> Plot:
     step = max(1, len(days) // 10)
     axes.set_xticks(range(0, len(days), step))
     axes.set_xticklabels(days[::step], rotation=30, ha="right", fontsize=8)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel("conversations")
     axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     axes.spines[["top", "right"]].set_visible(False)
@@ -58,15 +60,18 @@ def per_day(f: Figures) -> Plot:
     return _uri(figure), alt
 
 
-def bars(title: str, rows: list[tuple[str, int]], unit: str) -> Plot:
-    """Horizontal bars, largest at the top."""
+def bars(title: str, rows: list[tuple[str, int]], unit: str) -> Plot | None:
+    """Horizontal bars, largest at the top; None when there is nothing to draw."""
     rows = rows[:15]
+    if not any(value for _, value in rows):
+        return None
     figure, axes = plt.subplots(figsize=(7, 0.4 * max(len(rows), 2) + 0.8))
     labels = [label for label, _ in rows][::-1]
     values = [value for _, value in rows][::-1]
     axes.barh(labels, values, color=COLOURS[0])
     for y, value in enumerate(values):
         axes.text(value, y, f" {value}", va="center", fontsize=8)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel(unit)
     axes.set_title(title, fontsize=10, loc="left")
     axes.spines[["top", "right"]].set_visible(False)
@@ -74,9 +79,9 @@ def bars(title: str, rows: list[tuple[str, int]], unit: str) -> Plot:
     return _uri(figure), f"Bar chart, {title}. {listed}."
 
 
-def all_plots(f: Figures) -> dict[str, Plot]:
-    """Every plot of the page, by the section it belongs to."""
-    plots = {"per_day": per_day(f)}
+def all_plots(f: Figures) -> dict[str, Plot | None]:
+    """Every plot of the page, by the section it belongs to (None: no data)."""
+    plots: dict[str, Plot | None] = {"per_day": per_day(f)}
     plots["outcomes"] = bars("Outcomes", list(f.outcomes.items()), "conversations")
     plots["funnel"] = bars("From first message to follow-up", f.funnel, "conversations")
     plots["facts"] = bars(

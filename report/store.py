@@ -10,7 +10,6 @@ a message for the operator (the CLI prints it, no traceback).
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +26,9 @@ class StoreError(Exception):
 
 def configured_url() -> str:
     """The SQLAlchemy URL the advisor's tracker store uses (infra/stores.py)."""
-    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")  # Rasa's, not ours
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        sa.util.deprecations.SILENCE_UBER_WARNING = True  # Rasa's notice, not ours
         from infra.stores import tracker_db_url
 
     return tracker_db_url()
@@ -119,9 +118,9 @@ def open_store(url: str | None = None, create: bool = False) -> Store:
 
 def _create_events_table(connection: sa.engine.Connection) -> None:
     """Rasa's own `events` table (SQLTrackerStore's schema), when missing."""
-    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        sa.util.deprecations.SILENCE_UBER_WARNING = True  # Rasa's notice, not ours
         from rasa.core.tracker_store import SQLTrackerStore
 
     SQLTrackerStore.SQLEvent.__table__.create(connection, checkfirst=True)
