@@ -17,7 +17,7 @@ NLU_MIN_F1 ?= 0.95
 WEB_STAMP := web/node_modules/.package-lock.json
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
-.PHONY: install browser spacy train validate test test-stories test-nlu pytest run shell actions bench lint format clean esco
+.PHONY: install browser services spacy train validate test test-stories test-nlu pytest run shell actions bench lint format clean esco
 
 install: $(STAMP) $(WEB_STAMP) browser
 
@@ -60,7 +60,12 @@ test-nlu: $(MODEL)
 	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/nlu_holdout.yml --out results/nlu --no-plot
 	$(BIN)/python scripts/check_nlu.py results/nlu/intent_report.json --min-f1 $(NLU_MIN_F1)
 
-pytest: $(MODEL) $(WEB_STAMP) browser
+# The report's tests and the reliability tests run throwaway PostgreSQL/Redis servers:
+# Debian's packages are installed when missing (scripts/cluster.sh setup; as root, or sudo).
+services:
+	scripts/cluster.sh setup
+
+pytest: $(MODEL) $(WEB_STAMP) browser services
 	$(BIN)/pytest
 
 test: validate test-stories test-nlu pytest test-reliability
@@ -86,8 +91,7 @@ cluster: $(MODEL)
 	scripts/cluster.sh run
 
 # Persistence, cross-instance locks, load, crash, restart and outages (tests/reliability).
-test-reliability: $(MODEL)
-	scripts/cluster.sh setup
+test-reliability: $(MODEL) services
 	RELIABILITY_TESTS=1 $(BIN)/pytest tests/reliability
 
 # Advisor vs the stock `rasa init` bot, same machine, same load (the bench/ package); not a test.
@@ -96,14 +100,35 @@ BENCH_ARGS ?= --rounds 3
 bench: $(MODEL)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# The operators' conversation report (report/, docs/report.md) on the configured store
+# (SQLite by default; TRACKER_DB_URL or DB_HOST... for PostgreSQL). REPORT_ARGS: e.g.
+# REPORT_ARGS='--since 2026-11-01 --until 2026-11-30 --out results/november'.
+.PHONY: report review purge bench-report
+REPORT_ARGS ?=
+report: $(STAMP)
+	$(BIN)/python -m report report $(REPORT_ARGS)
+
+# Messages not understood, as a Rasa NLU file to correct (results/review/nlu_review.yml).
+review: $(STAMP)
+	$(BIN)/python -m report review $(REPORT_ARGS)
+
+# Delete conversations with no message in the last DAYS days: make purge DAYS=90
+purge: $(STAMP)
+	@[ -n "$(DAYS)" ] || { echo "Usage: make purge DAYS=N (conversations older than N days are deleted)"; exit 2; }
+	$(BIN)/python -m report purge --days $(DAYS)
+
+# The report on 100,000 generated conversations, SQLite and PostgreSQL; not a test.
+bench-report: $(STAMP)
+	$(BIN)/python -m report.bench
+
 lint: $(STAMP)
-	$(BIN)/ruff check actions bench channels components infra scripts tests
-	$(BIN)/black --check actions bench channels components infra scripts tests
+	$(BIN)/ruff check actions bench channels components infra report scripts tests
+	$(BIN)/black --check actions bench channels components infra report scripts tests
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/black actions bench channels components infra scripts tests
-	$(BIN)/ruff check --fix actions bench channels components infra scripts tests
+	$(BIN)/black actions bench channels components infra report scripts tests
+	$(BIN)/ruff check --fix actions bench channels components infra report scripts tests
 
 clean:
 	rm -rf results .pytest_cache models/*.tar.gz $(SPACY_MODEL)

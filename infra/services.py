@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from infra import launch
 from infra.launch import (
     Server,
     action_server_command,
+    free_port,
     http_ok,
     port_open,
     rasa_server_command,
@@ -153,6 +158,28 @@ class Postgres(Server):
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 30.0) -> None:
         super().stop(sig, timeout)  # SIGINT: PostgreSQL's "fast" shutdown
+
+
+@contextmanager
+def throwaway_postgres(log: Path | None = None) -> Iterator[Postgres]:
+    """A fresh PostgreSQL cluster (Debian's server) in a temporary folder, on a free
+    loopback port with a random password; stopped by PID and deleted afterwards.
+    For tests and benchmarks (the report's, tests/reporting/)."""
+    folder = Path(tempfile.mkdtemp(prefix="advisor-pg-"))
+    os.chmod(folder, 0o755)  # the `postgres` user reaches its data folder
+    server = Postgres(
+        "postgres",
+        log or folder / "postgres.log",
+        data=folder / "pg",
+        port=free_port(),
+        password=secrets.token_hex(16),
+    )
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
