@@ -1,22 +1,21 @@
 """Conversations made through the real servers, on each channel, for the report tests.
 
 REST: the guarded REST webhook. Slack: Events API envelopes signed like Slack signs
-them, answered through tests/fake_slack.py. Widget: `widget_conversation` speaks the
-widget's socket.io protocol with python-socketio's client (session_request with no
-id, the id from session_confirm, then user_uttered), from the page's origin; it is
-the one place to swap for the real widget in Chromium.
+them, answered through tests/fake_slack.py. Widget: the real widget on the project's
+page in headless Chromium (tests/widget_page.py).
 """
 
 from __future__ import annotations
 
-import queue
 import time
-from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
+from tests import servers
 from tests.fake_slack import FakeSlack
 from tests.test_e2e_slack import SlackClient, message_event, wait_reply
+from tests.widget_page import Widget, chromium
 
 REPLY_TIMEOUT = 60.0
 QUIET = 1.5  # seconds without a further bot message: the turn's replies are all in
@@ -39,37 +38,28 @@ def rest_conversation(rasa_url: str, sender: str, messages: list[str]) -> list[s
 def widget_conversation(
     rasa_url: str, origin: str, messages: list[str]
 ) -> tuple[str, list[str]]:
-    """One widget conversation over socket.io; (its session id, the bot's texts)."""
-    import socketio
-
-    client = socketio.Client(reconnection=False)
-    confirmed: queue.Queue[str] = queue.Queue()
-    replies: queue.Queue[dict[str, Any]] = queue.Queue()
-    client.on(
-        "session_confirm",
-        lambda data: confirmed.put(
-            data["session_id"] if isinstance(data, dict) else data
-        ),
-    )
-    client.on("bot_uttered", replies.put)
-    # long-polling: websocket-client would send its own Origin next to the page's
-    client.connect(
-        rasa_url, headers={"Origin": origin}, transports=["polling"], wait_timeout=30
-    )
-    texts: list[str] = []
-    try:
-        client.emit("session_request", {"session_id": None})
-        session = confirmed.get(timeout=30)
+    """One conversation in the real widget (web/widget/) in headless Chromium, on the
+    page scripts/serve_web.py serves at `origin`: the page sends its initial payload
+    (/greet, one more user message), then each message is typed. Returns the session
+    id the server confirmed and the bot's texts after the greeting, as shown."""
+    port = urlsplit(origin).port
+    with servers.web_server(rasa_url, port=port) as web_url, chromium() as driver:
+        widget = Widget(driver)
+        widget.open(f"{web_url}/?rasa={rasa_url}")
+        greeting = widget.wait_settled()
+        assert greeting, "the widget showed no greeting"
         for message in messages:
-            client.emit("user_uttered", {"message": message, "session_id": session})
-            texts.append(replies.get(timeout=REPLY_TIMEOUT).get("text", ""))
-            while True:  # the rest of the turn's messages
-                try:
-                    texts.append(replies.get(timeout=QUIET).get("text", ""))
-                except queue.Empty:
-                    break
-    finally:
-        client.disconnect()
+            before = len(widget.bot_messages())
+            widget.send(message)
+            widget.wait_for_bot(before + 1)
+            widget.wait_settled()
+        texts = widget.bot_messages()[len(greeting) :]
+        session = widget.js(
+            "const key = Object.keys(localStorage)"
+            ".find(k => k.startsWith('caip-caim-advisor:'));"
+            "return key && JSON.parse(localStorage.getItem(key)).id;"
+        )
+    assert isinstance(session, str) and session, "the widget kept no session id"
     return session, texts
 
 
