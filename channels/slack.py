@@ -7,8 +7,7 @@ credentials.yml, and with these user-visible promises:
 - SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET switch it on. Without them the Rasa
   server still starts, logs one line that Slack is off, and the webhook answers
   503 with a short JSON reason.
-- SLACK_API_URL (default https://slack.com/api/) is the Web API base URL, for
-  GovSlack (https://slack-gov.com/api/) or a local fake in tests.
+- SLACK_API_URL (default https://slack.com/api/): the Web API (GovSlack, a fake).
 - A request with a missing or wrong X-Slack-Signature, or an
   X-Slack-Request-Timestamp more than five minutes away, gets 401 and nothing
   reaches the assistant.
@@ -18,15 +17,12 @@ credentials.yml, and with these user-visible promises:
   and not answered twice: by this process, or with REDIS_URL by any instance
   sharing that Redis (channels/slack_retries.py).
 - Messages from bots, including this one, are never answered.
-- A Slack user's conversation is `slack:<team id>:<user id>` (channels/ids.py),
-  so a Slack user id, visible to the whole workspace, names no conversation of
-  another channel; an event without a usable team or user id is ignored.
-- Replies go to the same conversation, and into the thread when the user wrote
-  in one; one Rasa message is one Slack message, in mrkdwn, escaped, with at most
-  five buttons (channels/slack_output.py). A button click sends the button's
-  value as the user's message.
-- A turn that cannot be answered (no model, action server down, a tripped
-  circuit breaker, anything else) gets an apology in Slack (channels/turns.py).
+- A Slack user's conversation is `slack:<team id>:<user id>` (channels/ids.py):
+  a Slack user id, seen by the whole workspace, names nothing in another channel.
+- Replies go to the same conversation, in the thread when the user wrote in one,
+  escaped mrkdwn, at most five buttons (channels/slack_output.py); a click sends
+  the button's value as the user's message. A turn that cannot be answered gets
+  an apology (channels/turns.py).
 - SLACK_CHANNELS (optional, comma-separated channel IDs) limits which channels
   the bot answers in without being mentioned; direct messages and mentions are
   always answered. Unset: every channel the bot was added to.
@@ -78,10 +74,7 @@ def _list(value: Any) -> list[Any]:
 
 
 class SlackFromEnv(SlackInput):
-    """The Slack input channel, configured from the environment.
-
-    credentials.yml: `channels.slack.SlackFromEnv: {}`
-    """
+    """The Slack input channel, from the environment (credentials.yml: `{}`)."""
 
     @classmethod
     def name(cls) -> str:
