@@ -14,8 +14,9 @@ with `action_listen` then the user's message), and, instead of answering True,
 raises `infra.errors.BreakerTripped`. That escapes the prediction loop, so the
 turn is dropped, never saved (as for an action that cannot run,
 infra/action_failures.py), and the channel apologises (`apology.stuck`,
-channels/turns.py). A conversation saved broken by stock Rasa is answered again
-from its next message.
+channels/turns.py). A conversation saved broken by stock Rasa gets the apology
+instead of silence, and its next turns are counted from their own user message, so
+a turn the policy can finish is answered again.
 """
 
 from __future__ import annotations

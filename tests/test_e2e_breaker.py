@@ -65,22 +65,22 @@ def test_a_tripped_breaker_gets_the_apology_and_nothing_is_saved(base):
     assert again.status_code == 200 and "CAIP" in again.json()[0]["text"]
 
 
-def test_a_conversation_saved_broken_by_stock_rasa_is_answered_again(base):
-    """Stock Rasa's trip leaves a turn with no action_listen: the count goes on."""
+def test_a_conversation_saved_broken_by_stock_rasa_gets_the_apology_not_silence(base):
+    """Stock Rasa saved a tripped turn with no action_listen, after which it answered
+    every message of the conversation with nothing at all."""
     who = sender()
     assert post(base, who, "hello").status_code == 200  # the session starts first
     broken = [
-        {"event": "user", "text": TRIPS, "parse_data": {"intent": {"name": "greet"}}},
-        {"event": "action", "name": "action_extract_slots"},
-        {"event": "action", "name": "action_greet"},
-        {"event": "action", "name": "action_greet"},
-    ]
+        {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"}}}
+    ] + [{"event": "action", "name": "action_greet"}] * 3
     saved = requests.post(
         f"{base}/conversations/{who}/tracker/events", json=broken, timeout=30
     )
     assert saved.status_code == 200, saved.text
-    reply = post(base, who, "hello")
-    assert reply.status_code == 200 and "CAIP" in reply.json()[0]["text"]
+    for text in ("hello", "I'm a data scientist"):
+        reply = post(base, who, text)
+        assert [m["text"] for m in reply.json()] == [say("apology", "stuck")], text
+        assert reply.status_code == 500
 
 
 def test_the_widget_gets_the_apology_too(base):
