@@ -18,7 +18,7 @@ import requests
 
 from infra.wording import say
 from tests import servers
-from tests.widget_client import Widget
+from tests.socket_client import Widget
 
 TRIPS = "I am the CTO"
 

@@ -19,6 +19,7 @@ import requests
 from channels import ids
 from tests import servers
 from tests.fake_slack import TEAM_ID, FakeSlack
+from tests.socket_client import Widget
 from tests.test_e2e_slack import (
     REPLY_TIMEOUT,
     SECRET,
@@ -27,7 +28,6 @@ from tests.test_e2e_slack import (
     message_event,
     new_user,
 )
-from tests.widget_client import Widget
 
 JOB_CAIP = "I'm a data scientist building ML models"
 JOB_CAIM = "I run our company's AI programme and report its ROI to the board"
