@@ -6,12 +6,11 @@ payloads (`/describe_job_builder{"role": "..."}`: any text at all, chosen by
 whoever sends it). Every action reads entities through `recognised`, which keeps
 only values in the project's vocabulary:
 
-- `role`: plain words (letters, digits, spaces, hyphens, apostrophes; at most
-  MAX_ROLE_WORDS) that are a phrase of the role gazetteer (actions/roles.yml), or,
+- `role`: plain words (letters, digits, spaces, hyphens, apostrophes, `&+/.`; at
+  most MAX_ROLE_WORDS) that are a phrase of the role gazetteer (actions/roles.yml), or,
   from the NLU, a title the title grammar placed in a role group
   (components/titles.py); a typed role must be a listed phrase;
-- `certification`: CAIP or CAIM, by code, full name or plain words naming exactly
-  one of them;
+- `certification`: CAIP or CAIM, by code or full name (the NLU gives the code);
 - `activity`: a cue the NLU matched (plain words, a side and a strength).
 
 Anything else is dropped before an action reads it, so no slot is set from it and
@@ -27,7 +26,9 @@ from actions import knowledge as kb
 
 MAX_ROLE_WORDS = 8  # "senior machine learning engineer", "head of ..."
 MAX_CHARS = 80
-PLAIN = re.compile(r"[^\W_](?:[\w'’ -]*[^\W_])?")
+# words, with hyphens, apostrophes and "&+/." inside ("full-stack", "P&L"); no
+# character Markdown, Slack or HTML read as markup once escaped (render.py)
+PLAIN = re.compile(r"[\w'’ &+/.-]*[^\W_][\w'’ &+/.-]*")
 ENTITIES = ("role", "certification", "activity")
 SIDES = ("build", "lead")
 
@@ -55,8 +56,15 @@ def is_role(value: Any, group: Any = None) -> bool:
 
 
 def is_certification(value: Any) -> bool:
-    """CAIP or CAIM, named by code, full name or plain words."""
-    return plain_words(value) and kb.certification_code(value) is not None
+    """CAIP or CAIM, named by its code or its full name (any case)."""
+    if not plain_words(value):
+        return False
+    names = {
+        name.lower()
+        for code in kb.CODES
+        for name in (code, kb.certification(code)["full_name"])
+    }
+    return kb.normalise(value) in names
 
 
 def is_activity(value: Any, side: Any) -> bool:

@@ -4,6 +4,7 @@ channels/slack_output.py)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -77,6 +78,8 @@ def test_an_nlu_title_needs_plain_words_and_a_known_group():
         ("[CAIM](http://evil.example)", False),
         ("CAIP CAIM", False),
         ("the plumbing one", False),
+        ("evil.example/caip", False),
+        ("the manager one", False),
     ],
 )
 def test_certifications_are_kept_by_their_names_only(value, kept):
@@ -129,3 +132,24 @@ def test_slack_text_escapes_its_control_characters_and_link_syntax():
         )
     )
     assert text == "*CAIP* &lt;http://evil.example|click&gt; &amp; &lt;!channel&gt;"
+
+
+def test_the_nlus_own_evidence_is_always_vocabulary():
+    """Filtering never changes a decision: every title and cue the NLU finds in the
+    held-out and blind descriptions is kept (the ESCO figures are unchanged too)."""
+    import spacy
+    import yaml
+
+    from components.job_evidence import evidence_entities
+
+    root = Path(__file__).resolve().parent
+    nlp = spacy.load(root.parent / "models" / "spacy" / "advisor_en")
+    texts = [
+        case["text"]
+        for name in ("decisions_holdout.yml", "decisions_blind.yml")
+        for case in yaml.safe_load((root / name).read_text(encoding="utf-8"))["cases"]
+    ]
+    assert len(texts) > 100
+    found = [e for t in texts for e in evidence_entities(nlp(t.lower()), t)]
+    assert len(found) > 100
+    assert [e for e in found if not vocabulary.keep(e)] == []
