@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import advice, answers
+from actions import advice, answers, vocabulary
 from actions import decision as dec
 from actions import knowledge as kb
 from actions.render import Reply, render
@@ -28,10 +28,11 @@ def _intent(tracker: Tracker) -> str | None:
 
 
 def _entity_values(tracker: Tracker, entity: str) -> list[str]:
+    """The values of one entity in the latest message, vocabulary only."""
     return [
-        str(item.get("value"))
-        for item in tracker.latest_message.get("entities") or []
-        if item.get("entity") == entity and item.get("value")
+        str(item["value"])
+        for item in vocabulary.recognised(tracker.latest_message)
+        if item.get("entity") == entity
     ]
 
 

@@ -30,6 +30,7 @@ from functools import cache
 from typing import Any
 
 from actions import knowledge as kb
+from actions import vocabulary
 
 BUILDER_INTENT = "describe_job_builder"
 LEADER_INTENT = "describe_job_leader"
@@ -75,9 +76,12 @@ class Evidence:
 
     @classmethod
     def from_parse(cls, parse: dict[str, Any]) -> Evidence:
-        """Read the evidence from Rasa's parse data (tracker.latest_message)."""
+        """Read the evidence from Rasa's parse data (tracker.latest_message).
+
+        Only entities in the vocabulary count (actions/vocabulary.py).
+        """
         titles, cues = [], []
-        for entity in parse.get("entities") or []:
+        for entity in vocabulary.recognised(parse):
             value = str(entity.get("value") or "")
             if entity.get("entity") == "role" and entity.get("role") != "other":
                 group = entity.get("group")

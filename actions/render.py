@@ -3,8 +3,17 @@
 Actions build a `Reply` (paragraphs, bullet lists, a table, buttons); `render`
 turns it into Markdown for the web widget, mrkdwn for Slack, or plain text for
 the REST channel and `rasa shell`. Text inside a reply comes from the knowledge
-files and recognised vocabulary, never raw user input; it is still escaped for
-the channel so nothing can turn into markup.
+files and recognised vocabulary (actions/vocabulary.py), never raw user input; it
+is still escaped for the channel so that nothing can turn into markup:
+
+- widget (Markdown): HTML (`<`, `>`, `&`) and the characters of Markdown's links,
+  images, emphasis, code, strike-through and tables (brackets, stars, underscores,
+  backticks, tildes, pipes, backslashes) are escaped; only the reply's own
+  `**emphasis**` stays markup;
+- Slack: `**emphasis**` becomes `*emphasis*`; the Slack output
+  (channels/slack_output.py) escapes `&`, `<` and `>`, which also disarms Slack's
+  link and mention syntax (`<url|text>`, `<!channel>`), for every text it posts;
+- plain text: the emphasis marks are removed.
 """
 
 from __future__ import annotations
@@ -53,23 +62,41 @@ class Reply:
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_MARKDOWN = re.compile(r"([\\`*_\[\]~|])")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` as literal Markdown: HTML and Markdown's own characters escaped."""
+    return html.escape(_MARKDOWN.sub(r"\\\1", text), quote=False)
+
+
+def _markdown(text: str) -> str:
+    """Escape everything but the reply's own `**emphasis**`."""
+    parts, start = [], 0
+    for bold in _BOLD.finditer(text):
+        parts.append(escape_markdown(text[start : bold.start()]))
+        parts.append(f"**{escape_markdown(bold.group(1))}**")
+        start = bold.end()
+    parts.append(escape_markdown(text[start:]))
+    return "".join(parts)
 
 
 def _inline(text: str, style: str) -> str:
     if style == "markdown":
-        return html.escape(text, quote=False)
+        return _markdown(text)
     if style == "slack":
-        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return _BOLD.sub(r"*\1*", escaped)
+        return _BOLD.sub(r"*\1*", text)
     return _BOLD.sub(r"\1", text)
 
 
 def _table(table: Table, style: str) -> str:
     if style == "markdown":
-        head = "| " + " | ".join(table.headers) + " |"
+
+        def line(cells: list[str]) -> str:
+            return "| " + " | ".join(_markdown(cell) for cell in cells) + " |"
+
         rule = "|" + "|".join("---" for _ in table.headers) + "|"
-        body = ["| " + " | ".join(row) + " |" for row in table.rows]
-        return _inline("\n".join([head, rule, *body]), style)
+        return "\n".join([line(table.headers), rule, *map(line, table.rows)])
     lines = []
     for row in table.rows:
         label, *cells = row

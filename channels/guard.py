@@ -4,17 +4,20 @@ Shared by every input channel: strips control characters, normalises Unicode,
 caps the length. Returns the cleaned text and notes to show the user (their
 words come from actions/wording.yml through infra/wording.py, never from the
 action server's code). `check_sender` says whether a client-chosen conversation
-id is usable.
+id is usable, `check_metadata` whether a message's metadata is.
 """
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from typing import Any
 
 from infra.wording import say
 
 MAX_CHARS = 1000
 MAX_SENDER_CHARS = 128
+MAX_METADATA_BYTES = 4096  # REST `metadata`, the widget's `customData`, as JSON
 # Rasa's own fallback id: a client that forgets its id must not land in one
 # conversation shared with every other such client.
 RESERVED_SENDERS = frozenset({"default"})
@@ -61,4 +64,23 @@ def check_sender(sender: object) -> str | None:
         return "`sender` must not contain control or invisible characters."
     if sender.strip() in RESERVED_SENDERS:
         return '`sender` "default" is reserved; use an id of your own (a UUID, say).'
+    return None
+
+
+def check_metadata(metadata: Any, name: str = "metadata") -> str | None:
+    """Why a message's metadata cannot be used, or None (absent, or a small object).
+
+    The same rule for REST `metadata` and the widget's `customData`: a JSON object
+    of at most MAX_METADATA_BYTES as UTF-8 JSON.
+    """
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        return f"`{name}` must be a JSON object."
+    try:
+        size = len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
+        return f"`{name}` must be plain JSON."
+    if size > MAX_METADATA_BYTES:
+        return f"`{name}` is larger than {MAX_METADATA_BYTES:,} bytes."
     return None

@@ -2,7 +2,9 @@
 
 Differences from the stock channel, each a user-visible promise:
 - a body that is not a JSON object, or has no usable `sender`, gets 400 with a
-  reason (never the shared "default" conversation); so does a body that is not
+  reason (never the shared "default" conversation); so does a `sender` of the
+  widget's or Slack's id form (`web:...`, `slack:...`, channels/ids.py): a REST
+  client cannot enter their conversations; so does a body that is not
   valid UTF-8, holds invalid Unicode (lone surrogates), NaN/Infinity, numbers
   over 4,300 digits, nesting deeper than MAX_DEPTH, or `metadata` that is not a
   small JSON object;
@@ -11,7 +13,9 @@ Differences from the stock channel, each a user-visible promise:
 - one conversation's messages are answered one after another in arrival order,
   at most MAX_PENDING_PER_SENDER at a time; more get 429 with a reply;
 - a failure inside the assistant answers 500 with an apology, not an empty 200;
-  a custom action that could not run answers 503 with its own apology.
+  a custom action that could not run, or no model loaded (`DELETE /model`),
+  answers 503 with its own apology; a tripped circuit breaker, 500 with its own
+  (channels/turns.py).
 
 What it says (apologies, notes) comes from actions/wording.yml (infra/wording.py).
 
@@ -34,15 +38,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import guard
+from channels import guard, ids, turns
 from infra import runtime
-from infra.errors import ActionFailed
 from infra.wording import say
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = guard.MAX_SENDER_CHARS
 MAX_DEPTH = 16  # nesting of objects and arrays in the body
-MAX_METADATA_BYTES = 4096  # `metadata`, as UTF-8 JSON
+MAX_METADATA_BYTES = guard.MAX_METADATA_BYTES  # `metadata`, as UTF-8 JSON
 MAX_PENDING_PER_SENDER = 8  # messages of one conversation waiting or being answered
 
 
@@ -109,6 +112,9 @@ def parse_body(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
     reason = guard.check_sender(sender.strip() if isinstance(sender, str) else sender)
     if reason or not isinstance(sender, str):
         return None, reason or "sender must be a string"
+    reason = ids.rest_refusal(sender.strip())
+    if reason:
+        return None, reason
     body["sender"] = sender.strip()
     message = body.get("message", "")
     if message is None:
@@ -116,12 +122,9 @@ def parse_body(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
     elif not isinstance(message, str):
         return None, "`message` must be a string."
     metadata = body.get("metadata")
-    if metadata is not None:
-        if not isinstance(metadata, dict):
-            return None, "`metadata` must be a JSON object."
-        size = len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))
-        if size > MAX_METADATA_BYTES:
-            return None, f"`metadata` is larger than {MAX_METADATA_BYTES:,} bytes."
+    reason = guard.check_metadata(metadata)
+    if reason:
+        return None, reason
     body["metadata"] = metadata
     return body, None
 
@@ -152,7 +155,7 @@ class GuardedRestInput(RestInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint("guarded_rest_webhook", __name__)
-        turns: dict[str, _Turns] = {}
+        in_flight: dict[str, _Turns] = {}
 
         @webhook.listener("after_server_start")
         async def report_runtime(*_: Any) -> None:
@@ -183,7 +186,7 @@ class GuardedRestInput(RestInput):
             if not text:
                 blank = [{"recipient_id": sender, "text": guard.empty_reply()}]
                 return response.json(blank)
-            conversation = turns.setdefault(sender, _Turns())
+            conversation = in_flight.setdefault(sender, _Turns())
             if conversation.pending >= MAX_PENDING_PER_SENDER:
                 return response.json(
                     [{"recipient_id": sender, "text": say("apology", "busy")}],
@@ -192,33 +195,27 @@ class GuardedRestInput(RestInput):
                 )
             conversation.pending += 1
             collector = CollectingOutputChannel()
+            message = UserMessage(
+                text,
+                collector,
+                sender,
+                input_channel=self.name(),
+                metadata=body["metadata"],
+            )
             try:
                 async with conversation.lock:
-                    await on_new_message(
-                        UserMessage(
-                            text,
-                            collector,
-                            sender,
-                            input_channel=self.name(),
-                            metadata=body["metadata"],
-                        )
+                    apology = await turns.run(
+                        on_new_message, message, getattr(request, "app", None)
                     )
-            except ActionFailed:  # action server down: turn not saved
-                logger.warning("Action failed; turn dropped (sender %r)", sender)
-                apology = say("apology", "action_failed")
-                return response.json(
-                    [{"recipient_id": sender, "text": apology}], status=503
-                )
-            except Exception:  # the user gets an apology, the log gets the trace
-                logger.exception("Handling a REST message failed (sender %r)", sender)
-                apology = say("apology", "error")
-                return response.json(
-                    [{"recipient_id": sender, "text": apology}], status=500
-                )
             finally:
                 conversation.pending -= 1
                 if conversation.pending == 0:
-                    turns.pop(sender, None)
+                    in_flight.pop(sender, None)
+            if apology:
+                return response.json(
+                    [{"recipient_id": sender, "text": apology.text}],
+                    status=apology.status,
+                )
             return response.json(replies + collector.messages)
 
         return webhook

@@ -7,8 +7,7 @@ credentials.yml, and with these user-visible promises:
 - SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET switch it on. Without them the Rasa
   server still starts, logs one line that Slack is off, and the webhook answers
   503 with a short JSON reason.
-- SLACK_API_URL (default https://slack.com/api/) is the Web API base URL, for
-  GovSlack (https://slack-gov.com/api/) or a local fake in tests.
+- SLACK_API_URL (default https://slack.com/api/): the Web API (GovSlack, a fake).
 - A request with a missing or wrong X-Slack-Signature, or an
   X-Slack-Request-Timestamp more than five minutes away, gets 401 and nothing
   reaches the assistant.
@@ -18,9 +17,12 @@ credentials.yml, and with these user-visible promises:
   and not answered twice: by this process, or with REDIS_URL by any instance
   sharing that Redis (channels/slack_retries.py).
 - Messages from bots, including this one, are never answered.
-- Replies go to the same conversation, and into the thread when the user wrote
-  in one; one Rasa message is one Slack message, in mrkdwn, with at most five
-  buttons. A button click sends the button's value as the user's message.
+- A Slack user's conversation is `slack:<team id>:<user id>` (channels/ids.py):
+  a Slack user id, seen by the whole workspace, names nothing in another channel.
+- Replies go to the same conversation, in the thread when the user wrote in one,
+  escaped mrkdwn, at most five buttons (channels/slack_output.py); a click sends
+  the button's value as the user's message. A turn that cannot be answered gets
+  an apology (channels/turns.py).
 - SLACK_CHANNELS (optional, comma-separated channel IDs) limits which channels
   the bot answers in without being mentioned; direct messages and mentions are
   always answered. Unset: every channel the bot was added to.
@@ -38,134 +40,23 @@ from http import HTTPStatus
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.core.channels.slack import SlackBot, SlackInput
-from sanic import Blueprint, response
+from rasa.core.channels.slack import SlackInput
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels import guard, slack_retries
-from infra.wording import say
+from channels import guard, ids, slack_retries, turns
+from channels.slack_output import SlackOutput
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
-MAX_BUTTONS = 5  # what fits one actions block in a message; more are dropped
-MAX_SECTION_CHARS = 3000  # Slack's limit for a section block's text
-MAX_BUTTON_TITLE = 75  # Slack's limit for a button's text
-MAX_BUTTON_VALUE = 2000  # Slack's limit for a button's value
 API_TIMEOUT = 15  # seconds per Web API call
 OFF_REASON = "Slack is not configured on this server."
 # Message subtypes that are still a person writing to the bot.
 USER_SUBTYPES = {None, "thread_broadcast", "file_share"}
-
-
-def _mrkdwn_sections(text: str) -> list[dict[str, Any]]:
-    """Section blocks for `text`, split at paragraph breaks to fit Slack's limit."""
-    sections: list[str] = []
-    current = ""
-    for paragraph in text.split("\n\n"):
-        candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if len(candidate) <= MAX_SECTION_CHARS:
-            current = candidate
-            continue
-        if current:
-            sections.append(current)
-        while len(paragraph) > MAX_SECTION_CHARS:  # one paragraph over the limit
-            sections.append(paragraph[:MAX_SECTION_CHARS])
-            paragraph = paragraph[MAX_SECTION_CHARS:]
-        current = paragraph
-    if current:
-        sections.append(current)
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": part}}
-        for part in sections
-        if part.strip()
-    ]
-
-
-def button_blocks(text: str, buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The message's blocks: the text in mrkdwn, then up to five buttons."""
-    elements: list[dict[str, Any]] = []
-    for button in buttons:
-        title = str(button.get("title") or "").strip()
-        value = str(button.get("payload") or "")
-        if not title or not value or len(value) > MAX_BUTTON_VALUE:
-            logger.warning("Slack: skipping a button Slack can't show: %r", title)
-            continue
-        if len(elements) == MAX_BUTTONS:
-            logger.warning(
-                "Slack shows at most %d buttons; dropping %r and later ones",
-                MAX_BUTTONS,
-                title,
-            )
-            break
-        if len(title) > MAX_BUTTON_TITLE:
-            title = title[: MAX_BUTTON_TITLE - 1] + "…"
-        elements.append(
-            {
-                "type": "button",
-                "action_id": f"rasa_button_{len(elements)}",
-                "text": {"type": "plain_text", "text": title, "emoji": True},
-                "value": value,
-            }
-        )
-    blocks = _mrkdwn_sections(text)
-    if elements:
-        blocks.append({"type": "actions", "elements": elements})
-    return blocks
-
-
-class SlackOutput(SlackBot):
-    """Rasa's SlackBot, sending one Slack message per bot message.
-
-    Differences: the shared client talks to SLACK_API_URL; no legacy `as_user`;
-    text is not split into one Slack message per paragraph; buttons keep the text
-    in mrkdwn and are capped at five; Web API errors are logged, not raised.
-    """
-
-    def __init__(
-        self, client: AsyncWebClient, channel: str, thread_id: str | None = None
-    ) -> None:
-        self.slack_channel = channel
-        self.thread_id = thread_id
-        self.proxy = client.proxy
-        self.client = client
-
-    async def _post_message(self, channel: str, **kwargs: Any) -> None:
-        kwargs.pop("as_user", None)  # legacy, for classic apps only
-        kwargs.pop("type", None)  # not a chat.postMessage argument
-        if self.thread_id:
-            kwargs["thread_ts"] = self.thread_id
-        try:
-            await self.client.chat_postMessage(channel=channel, **kwargs)
-        except SlackApiError as error:
-            logger.error(
-                "Slack refused chat.postMessage to %s: %s",
-                channel,
-                error.response.get("error"),
-            )
-        except (SlackClientError, OSError, asyncio.TimeoutError) as error:
-            logger.error("Slack chat.postMessage to %s failed: %r", channel, error)
-
-    async def send_text_message(
-        self, recipient_id: str, text: str, **kwargs: Any
-    ) -> None:
-        text = text.strip()
-        if text:
-            await self._post_message(
-                channel=self.slack_channel or recipient_id, text=text, mrkdwn=True
-            )
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        await self._post_message(
-            channel=self.slack_channel or recipient_id,
-            text=text,
-            blocks=button_blocks(text, buttons),
-        )
 
 
 def _env(name: str) -> str:
@@ -183,10 +74,7 @@ def _list(value: Any) -> list[Any]:
 
 
 class SlackFromEnv(SlackInput):
-    """The Slack input channel, configured from the environment.
-
-    credentials.yml: `channels.slack.SlackFromEnv: {}`
-    """
+    """The Slack input channel, from the environment (credentials.yml: `{}`)."""
 
     @classmethod
     def name(cls) -> str:
@@ -220,6 +108,7 @@ class SlackFromEnv(SlackInput):
         self.api_url = api_url if api_url.endswith("/") else api_url + "/"
         self.channels = channels or set()
         self.bot_user_ids: set[str] = set()
+        self.app: Sanic | None = None  # the Rasa server, once it starts
         self.seen = slack_retries.from_env()  # Redis with REDIS_URL
         missing = [
             name
@@ -342,6 +231,9 @@ class SlackFromEnv(SlackInput):
             or not isinstance(event.get("text"), str)
         ):
             return response.json({"ok": True, "ignored": "not a user message"})
+        sender = ids.slack_id(body.get("team_id") or event.get("team"), event["user"])
+        if sender is None:
+            return response.json({"ok": True, "ignored": "no team or user id"})
         if not self._wanted(event):
             return response.json({"ok": True, "ignored": "channel not enabled"})
         # one message can arrive as `message` and as `app_mention`: answer it once
@@ -357,7 +249,7 @@ class SlackFromEnv(SlackInput):
             "event_id": event_id,
             "ts": ts,
         }
-        self._start(on_new_message, text, event["user"], metadata)
+        self._start(on_new_message, text, sender, metadata)
         return response.json({"ok": True})
 
     async def _handle_interaction(
@@ -380,7 +272,11 @@ class SlackFromEnv(SlackInput):
         ).get("channel_id")
         message = _dict(payload.get("message"))
         value = action.get("value") if action.get("type") == "button" else None
-        if not value or not user or not channel:  # e.g. a link button
+        team = _dict(payload.get("team")).get("id") or _dict(payload.get("user")).get(
+            "team_id"
+        )
+        sender = ids.slack_id(team, user)
+        if not value or not sender or not channel:  # e.g. a link button
             return response.json({"ok": True, "ignored": "no button value"})
         key = f"action:{channel}:{message.get('ts')}:{user}:{action.get('action_ts')}"
         if not await self.seen.first(key):
@@ -392,7 +288,7 @@ class SlackFromEnv(SlackInput):
             "button": action.get("action_id"),
             "ts": message.get("ts"),
         }
-        self._start(on_new_message, value, user, metadata)
+        self._start(on_new_message, value, sender, metadata)
         return response.json({"ok": True})
 
     def _start(
@@ -423,15 +319,12 @@ class SlackFromEnv(SlackInput):
         if not text:
             await output.send_text_message(sender, guard.empty_reply())
             return
-        try:
-            await on_new_message(
-                UserMessage(
-                    text, output, sender, input_channel=self.name(), metadata=metadata
-                )
-            )
-        except Exception:  # the user gets an apology, the log gets the trace
-            logger.exception("Handling a Slack message failed (sender %s)", sender)
-            await output.send_text_message(sender, say("apology", "error"))
+        message = UserMessage(
+            text, output, sender, input_channel=self.name(), metadata=metadata
+        )
+        apology = await turns.run(on_new_message, message, self.app)
+        if apology:
+            await output.send_text_message(sender, apology.text)
 
     # -- HTTP -----------------------------------------------------------------
 
@@ -439,6 +332,10 @@ class SlackFromEnv(SlackInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint("slack_env_webhook", __name__)
+
+        @webhook.listener("before_server_start")
+        async def keep_app(app: Sanic, _loop: Any) -> None:
+            self.app = app
 
         def off() -> HTTPResponse:
             return response.json(

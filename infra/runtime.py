@@ -64,6 +64,12 @@ def _failed_turns() -> None:
     action_failures.install()
 
 
+def _circuit_breaker() -> None:
+    from infra import circuit_breaker
+
+    circuit_breaker.install()
+
+
 def _unwrapped_store() -> None:
     from infra import stores
 
@@ -134,6 +140,17 @@ PATCHES: tuple[Patch, ...] = (
         test="tests/reliability/test_cluster.py::"
         "test_d_action_server_down_gets_an_apology_then_recovers",
         install=_failed_turns,
+    ),
+    Patch(
+        name="circuit_breaker",
+        replaces=("rasa.core.processor.MessageProcessor.is_action_limit_reached",),
+        why="Bug: a turn that trips Rasa's circuit breaker is saved unfinished and "
+        "the user gets no answer, nor for any later message (the count runs on over "
+        "the broken turn); here the count starts at the user's message, and a trip "
+        "drops the turn and the channel apologises.",
+        test="tests/test_breaker.py::"
+        "test_the_count_is_rasas_on_every_well_formed_turn",
+        install=_circuit_breaker,
     ),
     Patch(
         name="unwrapped_store",

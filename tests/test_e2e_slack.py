@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
+from channels import ids
 from tests import servers
 from tests.fake_slack import BOT_ID, BOT_USER_ID, TEAM_ID, FakeSlack
 
@@ -142,7 +143,9 @@ class SlackClient:
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(raw)}
         return requests.post(self.url, data=raw, headers=headers, timeout=10)
 
-    def tracker(self, sender: str) -> dict[str, Any]:
+    def tracker(self, user: str) -> dict[str, Any]:
+        """The conversation of a Slack user of the test workspace."""
+        sender = ids.slack_id(TEAM_ID, user)
         reply = requests.get(f"{self.base}/conversations/{sender}/tracker", timeout=30)
         assert reply.status_code == 200, reply.text
         return reply.json()
@@ -433,3 +436,37 @@ def test_odd_but_signed_requests_get_a_clear_answer_not_an_error(client, slack):
     assert post(form, "application/x-www-form-urlencoded").status_code == 200
     time.sleep(QUIET)
     assert len(slack.posts()) == since
+
+
+# -- only recognised vocabulary is posted (issue 11) -------------------------------
+
+ATTACK = (
+    '/describe_job_builder{"role":"<http://evil.example|click> '
+    '[click](javascript:alert(1)) <!channel> ![x](http://evil.example/x.png)"}'
+)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        ATTACK,
+        "I'm a <http://evil.example|data scientist> building ML models",
+        '/ask_focus{"certification": "<http://evil.example|CAIP>"}',
+    ],
+)
+def test_no_user_link_or_mention_is_ever_posted(client, slack, first):
+    user, since = new_user(), len(slack.posts("C123"))
+    for number, text in enumerate((first, "why?"), start=1):
+        assert client.post_json(message_event(text, user)).status_code == 200
+        assert slack.wait_for(
+            lambda n=number: len(replies_to(slack, "C123", since)) >= n,
+            timeout=REPLY_TIMEOUT,
+        ), f"no reply to {text!r}"
+    time.sleep(QUIET)
+    posts = replies_to(slack, "C123", since)
+    for post in posts:
+        sections = [b["text"]["text"] for b in post.blocks if b.get("text")]
+        for text in [post.text, *sections]:
+            assert "evil.example" not in text and "javascript" not in text, text
+            assert "<" not in text and ">" not in text, text  # no link, no mention
+    assert client.tracker(user)["slots"]["job_role"] in (None, "data scientist")

@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import pytest
 
 from channels import slack_retries
-from channels.slack import MAX_BUTTONS, MAX_SECTION_CHARS, SlackFromEnv, button_blocks
+from channels.slack import SlackFromEnv
+from channels.slack_output import MAX_BUTTONS, MAX_SECTION_CHARS, button_blocks
 from channels.slack_retries import SeenKeys
 
 
