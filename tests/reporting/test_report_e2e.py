@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
+from channels import ids
 from tests import servers
-from tests.fake_slack import FakeSlack
+from tests.fake_slack import TEAM_ID, FakeSlack
 from tests.reporting import chat
 from tests.reporting.helpers import ARTIFACTS, column, read_csv, run
 from tests.test_e2e_slack import SECRET, TOKEN, new_user
@@ -77,8 +78,10 @@ def conversations(action_url: str, store_env: dict[str, str]) -> dict[str, Any]:
             elif channel == "widget":
                 sender, said = chat.widget_conversation(rasa_url, web_origin, messages)
             else:
-                sender = new_user()
-                said = chat.slack_conversation(rasa_url, slack, sender, messages)
+                user = new_user()
+                said = chat.slack_conversation(rasa_url, slack, user, messages)
+                sender = ids.slack_id(TEAM_ID, user)  # what the store holds
+                assert sender is not None
             greeting = 1 if channel == "widget" else 0
             chat.wait_stored(rasa_url, sender, len(messages) + greeting)
             senders.append(sender)
@@ -179,6 +182,7 @@ def test_no_sender_id_or_personal_data_in_any_output(report, conversations):
     written = "".join(path.read_text() for path in report.iterdir())
     for sender in conversations["senders"]:
         assert sender not in written
+        assert sender.rsplit(":", 1)[-1] not in written  # nor a bare Slack user id
     for secret in ("example.com", "example.org", "7946"):
         assert secret not in written
 
