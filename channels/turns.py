@@ -62,7 +62,7 @@ async def run(
     try:
         await on_new_message(message)
     except TurnDropped as dropped:  # nothing was saved
-        logger.warning("Turn dropped (%r): %s", message.sender_id, dropped)
+        logger.warning("Conversation %r: turn dropped: %s", message.sender_id, dropped)
         return Apology(say("apology", dropped.apology), dropped.status)
     except Exception:  # the user gets an apology, the log gets the trace
         logger.exception("Handling a message failed (sender %r)", message.sender_id)
