@@ -41,6 +41,7 @@ QUESTION = re.compile(
     r"would|do|does|did|will|tell me|explain|compare|show me|give me)\b",
     re.IGNORECASE,
 )
+COORDINATORS = {"or", "and", ",", "/", "&"}
 SENTENCE_ENDS = {".", "!", "?", ";", "\n"}
 ROUTE_MIN_WEIGHT = 3  # activity weight that makes a message a job description
 UNSURE_BELOW = 0.6  # a job-description intent with no evidence needs this confidence
@@ -120,6 +121,7 @@ def evidence_entities(doc: Any, text: str) -> list[dict[str, Any]]:
         ent_id = titles.TITLE_ID if end in ends else titles.FRAME_ID
         spans = [s for s in spans if not frame & set(range(s[0].start, s[0].end))]
         spans.append((doc[start:end], "role", ent_id))
+    previous: tuple[int, str] | None = None  # (end token, role) of the last title
     for ent, label, ent_id in sorted(spans, key=lambda item: item[0].start):
         value = text[ent.start_char : ent.end_char] if same_length else ent.text
         entity: dict[str, Any] = {
@@ -137,6 +139,9 @@ def evidence_entities(doc: Any, text: str) -> list[dict[str, Any]]:
             if entity["group"] is None and ent_id == titles.FRAME_ID:
                 entity["group"] = titles.UNLISTED
             entity["role"] = "other" if _names_someone_else(doc, ent.start) else "self"
+            if previous and _coordinated(doc, previous[0], ent.start):
+                entity["role"] = previous[1]  # "with engineers or managers": both other
+            previous = (ent.end, entity["role"])
             if entity["group"] is None:
                 continue
         elif label == "activity":
@@ -172,6 +177,12 @@ def _with_modifiers(
         for ent, kind, ent_id in spans
         if kind == "role" or not any(a <= ent.start and ent.end <= b for a, b in titled)
     ]
+
+
+def _coordinated(doc: Any, end: int, start: int) -> bool:
+    """True when only "or", "and" or a comma join two titles."""
+    between = [t.lower_ for t in doc[end:start]]
+    return 0 < len(between) <= 2 and all(w in COORDINATORS for w in between)
 
 
 def _names_someone_else(doc: Any, start: int) -> bool:

@@ -49,11 +49,20 @@ def _token_patterns(nlp: spacy.language.Language, phrase: str) -> list[list[dict
     ]
 
 
+# Lookup entries that would make a cue match the wrong words: the table lists
+# "ai" as a form of "have" (from "ain't"), so the cue "ai strategy" matched
+# "the organisation's strategy" ("'s" is "have" too).
+LEMMA_FIXES = {"ai": "ai"}
+
+
 def build(output: Path = DEFAULT_OUTPUT) -> Path:
     """Build the pipeline and write it to `output`; return the path."""
     nlp = spacy.blank("en")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()  # loads the lemma lookup table from spacy-lookups-data
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    for form, lemma in LEMMA_FIXES.items():
+        table[form] = lemma
     patterns = []
     for group, phrases in knowledge.role_phrases().items():
         for phrase in phrases:

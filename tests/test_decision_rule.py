@@ -95,6 +95,19 @@ def test_an_unlisted_title_is_never_repeated():
         ("vessel steering instructor", "unrelated"),
         ("software tester", "developers"),
         ("plant operator", "specialists"),
+        # the modifier's domain places the head: a works inspector is an
+        # engineering technician, a line inspector a trade
+        ("tunnel construction inspector", "engineers_scientists"),
+        ("gearbox assembly inspector", "unrelated"),
+        ("customs inspector", "unrelated"),
+        # media and health workers are not engineers or scientists
+        ("studio sound engineer", "specialists"),
+        ("live broadcast technician", "specialists"),
+        ("dental materials scientist", "specialists"),
+        ("clinical trials coder", "specialists"),
+        # ... but an engineer is an engineer in any industry
+        ("pharmaceutical process engineer", "engineers_scientists"),
+        ("petrochemist", "engineers_scientists"),
     ],
 )
 def test_titles_nobody_listed_are_placed(title, group):
@@ -147,3 +160,19 @@ def test_a_title_is_not_swallowed_by_an_activity(nlp):
 )
 def test_hyphenated_modifiers_stay_in_the_title(nlp, text, title, group):
     assert (title, group, "self") in roles(nlp, text)
+
+
+def test_titles_joined_to_someone_elses_are_someone_elses(nlp):
+    found = roles(nlp, "As a lab technician, I support chemists or managers daily")
+    assert [role for _, _, role in found] == ["self", "other", "other"]
+
+
+def test_the_word_ai_is_not_read_as_have(nlp):
+    """The lookup table lists "ai" as a form of "have" ("ain't"); a cue naming AI
+    must not match "the organisation's strategy"."""
+    doc = nlp("i shape the organisation's strategy")
+    cues = [e for e in evidence_entities(doc, doc.text) if e["entity"] == "activity"]
+    assert [(c["value"], c["group"]) for c in cues] == [("strategy", "strong")]
+    doc = nlp("i own our ai strategy")
+    cues = [e for e in evidence_entities(doc, doc.text) if e["entity"] == "activity"]
+    assert ("ai strategy", "article") in [(c["value"], c["group"]) for c in cues]

@@ -26,9 +26,9 @@ from tests import esco
 from tests.advisor_nlu import advisor
 
 TITLE_MIN = 0.90
-# Issue 9 asks 0.95; the advisor measures 0.936 (README, "Judging real job
-# descriptions"). This floor catches regressions; it is not the target.
-DECISION_MIN = 0.93
+# Issue 9's targets; the measured figures are in the README ("Judging real job
+# descriptions") and results/esco/.
+DECISION_MIN = 0.95
 SPACY_MODEL = esco.ROOT / "models" / "spacy" / "advisor_en"
 REPORT_DIR = esco.ROOT / "results" / "esco"
 FOLDER = esco.esco_dir()
