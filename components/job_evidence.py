@@ -38,7 +38,8 @@ from components import frames, titles
 DESCRIBE_PREFIX = "describe_job_"
 QUESTION = re.compile(
     r"\?|^\s*(what|which|who|whom|whose|why|how|when|where|is|are|can|could|should|"
-    r"would|do|does|did|will|tell me|explain|compare|show me|give me)\b",
+    r"would|do|does|did|will|tell me|explain|compare|show me|give me)\b"
+    r"|\bdifferences? between\b",
     re.IGNORECASE,
 )
 COORDINATORS = {"or", "and", ",", "/", "&"}
@@ -46,12 +47,14 @@ SENTENCE_ENDS = {".", "!", "?", ";", "\n"}
 ROUTE_MIN_WEIGHT = 3  # activity weight that makes a message a job description
 UNSURE_BELOW = 0.6  # a job-description intent with no evidence needs this confidence
 FALLBACK = "nlu_fallback"
+NOT_UNDERSTOOD = {FALLBACK, "out_of_scope"}  # readings a list of duties may override
 LONG_ACCOUNT = 15  # words; with two first-person clauses, a job description
 ASKING = re.compile(
     r"\b(can|could|would) you\b|\btell me\b|\bwant to know\b|\bwonder|\bquestions?\b|"
     r"\bhelp me\b|\bplease\b|\binterested in\b",
     re.IGNORECASE,
 )
+LIST_JOINS = re.compile(r"[,;\n\u2022]|\band\b")  # separators of a list of duties
 FIRST_PERSON = re.compile(
     r"(?:^|[.;,]\s*|\band\s+)I\s+(?!am\s+(?:interested|curious)\b)"
 )
@@ -211,14 +214,29 @@ def _tells_own_work(text: str) -> bool:
     return len(FIRST_PERSON.findall(text)) >= 2
 
 
+def _lists_tasks(text: str, found: list[dict[str, Any]]) -> bool:
+    """A list of duties, as job ads and occupational databases write them:
+    "Install ..., configure ... and document ...", with two activities or more.
+    Only read so when the classifier did not understand the message."""
+    if len(text.split()) < LONG_ACCOUNT or ASKING.search(text):
+        return False
+    cues = sum(e["entity"] == "activity" for e in found)
+    return cues >= 2 and len(LIST_JOINS.findall(text)) >= 2
+
+
 def _route(message: Message, text: str, found: list[dict[str, Any]]) -> None:
     intent = message.get(INTENT) or {}
     name = intent.get("name") or ""
     if text.lstrip().startswith("/"):
         return
     evidence = any(e["entity"] in ("role", "activity") for e in found)
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    describe = [r for r in ranking if r["name"].startswith(DESCRIBE_PREFIX)]
     if name.startswith(DESCRIBE_PREFIX):
-        if not evidence and (intent.get("confidence") or 0) < UNSURE_BELOW:
+        # how sure the classifier is that this describes a job, of whichever kind
+        sure = sum(r.get("confidence") or 0 for r in describe)
+        sure = sure or intent.get("confidence") or 0
+        if not evidence and sure < UNSURE_BELOW:
             # no title, no activity, a hesitant classifier: not a job description
             fallback = {"name": FALLBACK, "confidence": intent.get("confidence")}
             message.set(INTENT, fallback, add_to_output=True)
@@ -229,10 +247,13 @@ def _route(message: Message, text: str, found: list[dict[str, Any]]) -> None:
     weights = titles.activities()["weights"]
     own_title = any(e["entity"] == "role" and e["role"] == "self" for e in found)
     weight = sum(weights[e["group"]] for e in found if e["entity"] == "activity")
-    if not own_title and weight < ROUTE_MIN_WEIGHT and not _tells_own_work(text):
+    if not (
+        own_title
+        or weight >= ROUTE_MIN_WEIGHT
+        or _tells_own_work(text)
+        or (name in NOT_UNDERSTOOD and _lists_tasks(text, found))
+    ):
         return
-    ranking = message.get(INTENT_RANKING_KEY) or []
-    describe = [r for r in ranking if r["name"].startswith(DESCRIBE_PREFIX)]
     best = describe[0]["name"] if describe else f"{DESCRIBE_PREFIX}ambiguous"
     message.set(INTENT, {"name": best, "confidence": 1.0}, add_to_output=True)
     message.set("job_router", {"classifier_intent": intent}, add_to_output=True)

@@ -176,3 +176,88 @@ def test_a_title_introduced_with_as_a_is_read_whole_as_the_persons_own(
     assert [(e["value"], e["group"], e["role"]) for e in roles] == [
         (title, group, "self")
     ]
+
+
+def _routed(text: str, ranking: list[dict], found: list[dict]) -> str:
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.job_evidence import _route
+
+    message = Message(
+        data={"text": text, "intent": ranking[0], "intent_ranking": ranking}
+    )
+    _route(message, text, found)
+    return message.get("intent")["name"]
+
+
+def _cue(value: str, side: str = "build") -> dict:
+    return {"entity": "activity", "value": value, "role": side, "group": "weak"}
+
+
+def test_a_list_of_duties_the_classifier_missed_is_a_job_description():
+    duties = (
+        "Answer support tickets, reset passwords, patch the laptops "
+        "and keep the asset list up to date"
+    )
+    missed = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "describe_job_builder", "confidence": 0.3},
+    ]
+    found = [_cue("patch"), _cue("maintain")]
+    assert _routed(duties, missed, found) == "describe_job_builder"
+    # a question the classifier understood keeps its reading, cues or not
+    understood = [
+        {"name": "compare", "confidence": 0.9},
+        {"name": "describe_job_builder", "confidence": 0.1},
+    ]
+    asked = (
+        "I want the difference between the one for coding "
+        "and the one for strategy, point by point"
+    )
+    assert (
+        _routed(asked, understood, [_cue("coding"), _cue("strategy", "lead")])
+        == "compare"
+    )
+
+
+def test_a_job_description_of_no_clear_kind_is_not_dropped_as_not_understood():
+    """The classifier may split its confidence between two kinds of job; the
+    message is still a job description."""
+    split = [
+        {"name": "describe_job_ambiguous", "confidence": 0.5},
+        {"name": "describe_job_unrelated", "confidence": 0.35},
+        {"name": "greet", "confidence": 0.15},
+    ]
+    assert (
+        _routed("between jobs since the summer", split, []) == "describe_job_ambiguous"
+    )
+    unsure = [
+        {"name": "describe_job_ambiguous", "confidence": 0.5},
+        {"name": "greet", "confidence": 0.45},
+    ]
+    assert _routed("blorp snee", unsure, []) == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        (
+            "could you give me the cost and the schedule of the course "
+            "for folks who deploy ML systems",
+            "ask_unknown_fact",
+        ),
+        (
+            "what's on the syllabus of the manager track: roadmaps, budgets, "
+            "governance, anything on risk?",
+            "ask_focus",
+        ),
+        (
+            "ok thanks a lot, I'll talk it over with my boss and the analytics "
+            "team and get back to you",
+            "thank",
+        ),
+    ],
+)
+def test_questions_in_the_words_of_jobs_are_answered_as_questions(text, intent):
+    label, _, _ = advisor().decide(text)
+    assert label == f"other:{intent}"
