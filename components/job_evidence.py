@@ -42,6 +42,14 @@ QUESTION = re.compile(
     r"|\bdifferences? between\b",
     re.IGNORECASE,
 )
+NEGATORS = {
+    "not",
+    "n't",
+    "never",
+    "nt",
+}  # a cue right after one counts for the other side
+NEGATION_REACH = 2
+OPPOSITE = {"build": "lead", "lead": "build"}
 COORDINATORS = {"or", "and", ",", "/", "&"}
 SENTENCE_ENDS = {".", "!", "?", ";", "\n"}
 ROUTE_MIN_WEIGHT = 3  # activity weight that makes a message a job description
@@ -109,7 +117,7 @@ def evidence_entities(doc: Any, text: str) -> list[dict[str, Any]]:
     same_length = len(doc.text) == len(text)
     found = []
     tokens = [(t.lower_, t.lemma_.lower(), t.is_alpha) for t in doc]
-    spans = _with_modifiers(doc, tokens)
+    spans = _ranks_dropped(_with_modifiers(doc, tokens))
     roles = {
         i for ent, kind, _ in spans if kind == "role" for i in range(ent.start, ent.end)
     }
@@ -149,6 +157,13 @@ def evidence_entities(doc: Any, text: str) -> list[dict[str, Any]]:
                 continue
         elif label == "activity":
             side, strength = ent_id.split(":")
+            negator = _negator(doc, ent.start)
+            if negator is not None:  # "I haven't trained a model in a year"
+                side = OPPOSITE[side]
+                begin = doc[negator].idx
+                entity["start"] = begin
+                entity["value"] = text[begin : ent.end_char] if same_length else ""
+                entity["value"] = entity["value"] or doc[negator : ent.end].text
             entity["role"], entity["group"] = side, strength
         elif label == "certification":
             entity["value"] = ent_id or value
@@ -186,6 +201,33 @@ def _coordinated(doc: Any, end: int, start: int) -> bool:
     """True when only "or", "and" or a comma join two titles."""
     between = [t.lower_ for t in doc[end:start]]
     return 0 < len(between) <= 2 and all(w in COORDINATORS for w in between)
+
+
+def _negator(doc: Any, start: int) -> int | None:
+    """The token that negates the cue starting at `start`, if one of the two
+    words before it does ("haven't trained", "never code", "not building")."""
+    for index in range(start - 1, max(-1, start - 1 - NEGATION_REACH), -1):
+        token = doc[index]
+        if token.is_punct:
+            return None
+        if token.lower_ in NEGATORS:
+            return index - 1 if token.lower_ == "n't" and index > 0 else index
+    return None
+
+
+def _ranks_dropped(spans: list[tuple[Any, str, str]]) -> list[tuple[Any, str, str]]:
+    """A rank read as a title of its own before another title is the other's
+    rank: "principal engineer" is an engineer, not a school principal."""
+    starts = {ent.start for ent, kind, _ in spans if kind == "role"}
+    return [
+        (ent, kind, ent_id)
+        for ent, kind, ent_id in spans
+        if not (
+            kind == "role"
+            and ent.end in starts
+            and all(t.lower_ in titles.SENIORITY for t in ent)
+        )
+    ]
 
 
 def _names_someone_else(doc: Any, start: int) -> bool:

@@ -62,6 +62,10 @@ LEAD_MODIFIERS = [
 OF_HEADS = {"head": "leader", "vp": "executive", "svp": "executive", "evp": "executive"}
 MANAGING = ["director", "editor", "partner", "consultant", "engineer"]  # "managing X"
 SKIPPED = {"a", "an", "the"}  # looked through when reading the words before a title
+# A word just before a title that is a rank ("lead engineer") unless a subject
+# makes it a verb ("we lead engineers").
+RANK_OR_VERB = {"lead", "head"}
+SUBJECTS = {"i", "we", "you", "they", "who", "and", "to", "also", "will", "can"}
 SELF_MARKERS = {"as", "is", "am", "im", "i'm", "'m", "was", ":"}
 SENIORITY = {
     "senior", "junior", "principal", "staff", "associate", "sr", "jr", "deputy",
@@ -361,11 +365,15 @@ def is_object(tokens: list[tuple[str, str]]) -> bool:
         tokens: (lower, lemma) pairs of up to three words before the title,
             nearest last; stop at sentence punctuation before calling.
     """
-    for lower, lemma in reversed(tokens):
+    for index in range(len(tokens) - 1, -1, -1):
+        lower, lemma = tokens[index]
         if lower in SKIPPED:
             continue
         if lower in SELF_MARKERS:
             return False
+        if lower in RANK_OR_VERB and index == len(tokens) - 1:
+            # "lead data engineer" is a rank; "I lead data engineers" a verb
+            return index > 0 and tokens[index - 1][0] in SUBJECTS
         if lower in OBJECT_MARKERS or lemma in OBJECT_MARKERS:
             return True
     return False

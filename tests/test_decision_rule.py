@@ -176,3 +176,34 @@ def test_the_word_ai_is_not_read_as_have(nlp):
     doc = nlp("i own our ai strategy")
     cues = [e for e in evidence_entities(doc, doc.text) if e["entity"] == "activity"]
     assert ("ai strategy", "article") in [(c["value"], c["group"]) for c in cues]
+
+
+@pytest.mark.parametrize(
+    "text,title,role",
+    [
+        ("Lead backend engineer at a travel site", "backend engineer", "self"),
+        ("As a lead data analyst, I own the dashboards", "data analyst", "self"),
+        ("we lead data analysts across four countries", "data analysts", "other"),
+        ("Principal software engineer", "software engineer", "self"),
+    ],
+)
+def test_lead_and_principal_before_a_title_are_ranks(nlp, text, title, role):
+    found = roles(nlp, text)
+    assert [(value, who) for value, _, who in found] == [(title, role)]
+
+
+def _cues(nlp, text: str) -> list[tuple[str, str]]:
+    doc = nlp(text.lower())
+    return [
+        (e["value"], e["role"])
+        for e in evidence_entities(doc, text)
+        if e["entity"] == "activity"
+    ]
+
+
+def test_a_negated_activity_counts_for_the_other_side(nlp):
+    assert ("haven't written code", "lead") in _cues(
+        nlp, "I haven't written code since my promotion"
+    )
+    assert ("never manage people", "build") in _cues(nlp, "I never manage people")
+    assert ("write code", "build") in _cues(nlp, "I write code and test it")
