@@ -112,3 +112,43 @@ def test_a_message_without_features_gets_no_intent(trained) -> None:
     component.process([empty])
     assert empty.get("intent") == {"name": None, "confidence": 0.0}
     assert empty.get("intent_ranking") == []
+
+
+@pytest.mark.parametrize(
+    "config", [{}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4}]
+)
+def test_sentence_counts_are_rasas_without_the_sequences(
+    tmp_path: Path, config
+) -> None:
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from components.sentence_counts import SentenceCountVectors
+
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    texts = ["I train models", "I lead the AI programme", "what does CAIP cost"]
+    examples = [Message(data={TEXT: t, "intent": f"i{n}"}) for n, t in enumerate(texts)]
+    tokenizer.process_training_data(TrainingData(examples))
+    made = {}
+    for cls in (CountVectorsFeaturizer, SentenceCountVectors):
+        featurizer = cls.create(
+            {**cls.get_default_config(), **config},
+            LocalModelStorage(tmp_path),
+            Resource(cls.__name__),
+            context,
+        )
+        featurizer.train(TrainingData(copy.deepcopy(examples)))
+        message = Message(data={TEXT: "I train and deploy models, unseen words"})
+        tokenizer.process([message])
+        featurizer.process([message])
+        made[cls] = message.get_sparse_features(TEXT)
+    rasa_sequence, rasa_sentence = made[CountVectorsFeaturizer]
+    sequence, sentence = made[SentenceCountVectors]
+    assert rasa_sequence is not None and sequence is None
+    assert (rasa_sentence.features != sentence.features).nnz == 0
+    assert rasa_sentence.features.shape == sentence.features.shape
+    assert sentence.features.nnz > 0
