@@ -47,7 +47,9 @@ NEGATORS = {
     "n't",
     "never",
     "nt",
-}  # a cue right after one counts for the other side
+    "no",
+    "nobody",
+}  # a cue right after one counts for the other side ("no budget", "nobody reports")
 NEGATION_REACH = 2
 OPPOSITE = {"build": "lead", "lead": "build"}
 COORDINATORS = {"or", "and", ",", "/", "&"}
@@ -63,6 +65,11 @@ ASKING = re.compile(
     re.IGNORECASE,
 )
 LIST_JOINS = re.compile(r"[,;\n\u2022]|\band\b")  # separators of a list of duties
+# Asking which one suits oneself: with the person's own title, a job description
+# ("I'm a CTO. Which one should I take?" gets the CTO's question, not the general
+# advice on choosing); a comparison only when it asks about oneself.
+CHOOSING = "ask_how_to_choose"
+FOR_ME = re.compile(r"\bfor me\b|\bshould i\b|\bwhich (one|of)\b", re.IGNORECASE)
 FIRST_PERSON = re.compile(
     r"(?:^|[.;,]\s*|\band\s+)I\s+(?!am\s+(?:interested|curious)\b)"
 )
@@ -284,10 +291,16 @@ def _route(message: Message, text: str, found: list[dict[str, Any]]) -> None:
             message.set(INTENT, fallback, add_to_output=True)
             message.set("job_router", {"classifier_intent": intent}, add_to_output=True)
         return
-    if QUESTION.search(text) or any(e["entity"] == "certification" for e in found):
+    own_title = any(e["entity"] == "role" and e["role"] == "self" for e in found)
+    # "IT manager here. Which one is for me?": the job decides
+    asks_for_self = own_title and (
+        name == CHOOSING or (name == "compare" and bool(FOR_ME.search(text)))
+    )
+    if not asks_for_self and (
+        QUESTION.search(text) or any(e["entity"] == "certification" for e in found)
+    ):
         return  # a question, or a message about CAIP or CAIM themselves
     weights = titles.activities()["weights"]
-    own_title = any(e["entity"] == "role" and e["role"] == "self" for e in found)
     weight = sum(weights[e["group"]] for e in found if e["entity"] == "activity")
     if not (
         own_title

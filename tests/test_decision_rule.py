@@ -108,6 +108,12 @@ def test_an_unlisted_title_is_never_repeated():
         # ... but an engineer is an engineer in any industry
         ("pharmaceutical process engineer", "engineers_scientists"),
         ("petrochemist", "engineers_scientists"),
+        # doctors are not scientists, whatever their title's ending
+        ("paediatric neurologist", "unrelated"),
+        ("interventional radiologist", "unrelated"),
+        ("bank teller", "unrelated"),
+        # an AI adviser or consultant is asked, as roles.yml's consultants are
+        ("generative ai advisor", "consultants"),
     ],
 )
 def test_titles_nobody_listed_are_placed(title, group):
@@ -207,3 +213,5 @@ def test_a_negated_activity_counts_for_the_other_side(nlp):
     )
     assert ("never manage people", "build") in _cues(nlp, "I never manage people")
     assert ("write code", "build") in _cues(nlp, "I write code and test it")
+    cues = _cues(nlp, "I have no budget and nobody reports to me")
+    assert ("no budget", "build") in cues and ("nobody reports", "build") in cues

@@ -26,6 +26,7 @@ HELD_OUT = {
     "decisions_blind.yml": 0.95,
     "decisions_blind_2.yml": 0.95,
     "decisions_blind_3.yml": 0.94,
+    "decisions_blind_4.yml": 0.94,
 }
 
 
@@ -97,8 +98,29 @@ FAILURE_CLASSES = [
     ("loss prevention manager, I develop store policies and plan the budget", "CAIM"),
 ]
 
+# What the fifth blind set (decisions_blind_4.yml) showed, in other words: a
+# misleading title with duties negated or done oneself, a doctor whose title ends
+# like a scientist's, asking which one suits one's own job, and abbreviations.
+BLIND_4_CLASSES = [
+    (
+        "Officially I'm the analytics manager, but really I write the SQL and "
+        "maintain the reporting pipelines; no one reports to me",
+        "CAIP",
+    ),
+    (
+        "My title says AI lead, yet I fine-tune models all day. There is no budget "
+        "and nobody on my team.",
+        "CAIP",
+    ),
+    ("Cardiologist. The hospital just bought an AI tool for reading ECGs.", "ask"),
+    ("Head of IT at a hotel chain. Which of the two should I go for?", "ask"),
+    ("I'm a data scientist, which one should I take?", "CAIP"),
+    ("dba at an airline", "CAIP"),
+    ("AI advisor to a city council", "ask"),
+]
 
-@pytest.mark.parametrize("text,expected", FAILURE_CLASSES)
+
+@pytest.mark.parametrize("text,expected", FAILURE_CLASSES + BLIND_4_CLASSES)
 def test_failure_classes_are_fixed(text, expected):
     label, found, _ = advisor().decide(text)
     assert label == expected, (text, label, found)
