@@ -181,6 +181,15 @@ def title_patterns() -> list[dict[str, Any]]:
 MODIFIERS_MAX = 3  # words a title may carry before its head
 
 
+def _of_head(lemmas: list[str], kinds: dict[str, str]) -> int | None:
+    """The head of a title with "of" after it ("head of data", "IT manager of a
+    bank"): the word just before the first "of", when it is a head."""
+    if "of" not in lemmas[1:-1]:
+        return None
+    head = lemmas.index("of", 1) - 1
+    return head if lemmas[head] in kinds or lemmas[head] in OF_HEADS else None
+
+
 def expand_left(tokens: list[tuple[str, str, bool]], start: int, floor: int) -> int:
     """Where a title starts once its modifiers are added ("senior data" + "engineer").
 
@@ -306,15 +315,13 @@ def place(words: list[str], lemmas: list[str] | None = None) -> str | None:
     if named:
         return named
     kinds = head_kinds()
+    of_head = _of_head(lemmas, kinds)
     if len(lemmas) > 1 and lemmas[0] == "chief" and lemmas[-1] == "officer":
         kind, head = "chief", 0
-    elif (
-        len(words) > 2
-        and words[1] == "of"
-        and (lemmas[0] in kinds or lemmas[0] in OF_HEADS)
-    ):
-        head = 0
-        kind = OF_HEADS.get(lemmas[0]) or kinds[lemmas[0]]
+    elif of_head is not None:
+        # "head of data", "IT manager of a regional bank": the word before "of"
+        head = of_head
+        kind = OF_HEADS.get(lemmas[head]) or kinds[lemmas[head]]
     else:
         head = len(lemmas) - 1
         found = _kind(lemmas[head])

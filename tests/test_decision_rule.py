@@ -114,6 +114,9 @@ def test_an_unlisted_title_is_never_repeated():
         ("bank teller", "unrelated"),
         # an AI adviser or consultant is asked, as roles.yml's consultants are
         ("generative ai advisor", "consultants"),
+        # the head is the word before "of", whatever comes before it
+        ("it manager of a county council", "it_managers"),
+        ("deputy head of data", "managers"),
     ],
 )
 def test_titles_nobody_listed_are_placed(title, group):
@@ -215,3 +218,10 @@ def test_a_negated_activity_counts_for_the_other_side(nlp):
     assert ("write code", "build") in _cues(nlp, "I write code and test it")
     cues = _cues(nlp, "I have no budget and nobody reports to me")
     assert ("no budget", "build") in cues and ("nobody reports", "build") in cues
+
+
+def test_a_title_with_its_employer_after_of_keeps_its_group(nlp):
+    # "of a county council" names the employer; the title is still an IT manager's
+    assert roles(nlp, "I'm the IT manager of a county council") == [
+        ("IT manager of a county council", "it_managers", "self")
+    ]
