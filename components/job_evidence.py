@@ -68,7 +68,7 @@ LIST_JOINS = re.compile(r"[,;\n\u2022]|\band\b")  # separators of a list of duti
 # Asking which one suits oneself: with the person's own title, a job description
 # ("I'm a CTO. Which one should I take?" gets the CTO's question, not the general
 # advice on choosing); a comparison only when it asks about oneself.
-CHOOSING = "ask_how_to_choose"
+CHOOSING, COMPARE = "ask_how_to_choose", "compare"
 FOR_ME = re.compile(r"\bfor me\b|\bshould i\b|\bwhich (one|of)\b", re.IGNORECASE)
 FIRST_PERSON = re.compile(
     r"(?:^|[.;,]\s*|\band\s+)I\s+(?!am\s+(?:interested|curious)\b)"
@@ -292,9 +292,8 @@ def _route(message: Message, text: str, found: list[dict[str, Any]]) -> None:
             message.set("job_router", {"classifier_intent": intent}, add_to_output=True)
         return
     own_title = any(e["entity"] == "role" and e["role"] == "self" for e in found)
-    # "IT manager here. Which one is for me?": the job decides
     asks_for_self = own_title and (
-        name == CHOOSING or (name == "compare" and bool(FOR_ME.search(text)))
+        name == CHOOSING or (name == COMPARE and bool(FOR_ME.search(text)))
     )
     if not asks_for_self and (
         QUESTION.search(text) or any(e["entity"] == "certification" for e in found)
